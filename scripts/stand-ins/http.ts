@@ -1,0 +1,129 @@
+// Plumbing shared by the local stand-ins: a node:http server that hands each request to a
+// Web-standard handler, records what it received, and applies injected faults first.
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** A fault the next matching request(s) get instead of (or before) the normal answer. */
+export interface Fault {
+  method?: string;
+  /** Exact pathname, or a pattern tested against the pathname. */
+  path: string | RegExp;
+  status?: number;
+  body?: string;
+  /** Defaults to `application/json` when `body` is set and this is not. */
+  contentType?: string;
+  headers?: Record<string, string>;
+  /** Wait this long before answering (normally or with the fault). */
+  delayMs?: number;
+  /** Destroy the socket without answering. */
+  drop?: boolean;
+  /** How many requests it applies to; unlimited when absent. */
+  times?: number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  search: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface StandInServer {
+  url: string;
+  port: number;
+  requests: RecordedRequest[];
+  fault(fault: Fault): void;
+  clearFaults(): void;
+  close(): Promise<void>;
+}
+
+export type WebHandler = (req: Request, body: string) => Response | Promise<Response>;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function serve(
+  handler: WebHandler,
+  opts: { port?: number; host?: string } = {},
+): Promise<StandInServer> {
+  const host = opts.host ?? "127.0.0.1";
+  const requests: RecordedRequest[] = [];
+  let faults: Fault[] = [];
+
+  const takeFault = (method: string, path: string): Fault | undefined => {
+    const fault = faults.find(
+      (f) =>
+        (!f.method || f.method.toUpperCase() === method) &&
+        (typeof f.path === "string" ? f.path === path : f.path.test(path)),
+    );
+    if (fault?.times !== undefined && --fault.times <= 0) faults = faults.filter((f) => f !== fault);
+    return fault;
+  };
+
+  const server = createServer(async (inc: IncomingMessage, res: ServerResponse) => {
+    try {
+      const chunks: Buffer[] = [];
+      for await (const chunk of inc) chunks.push(chunk as Buffer);
+      const body = Buffer.concat(chunks).toString("utf8");
+      const url = new URL(inc.url ?? "/", `http://${host}`);
+      const method = inc.method ?? "GET";
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(inc.headers)) if (v !== undefined) headers[k] = String(v);
+      requests.push({ method, path: url.pathname, search: url.search, headers, body });
+
+      const fault = takeFault(method, url.pathname);
+      if (fault?.delayMs) await sleep(fault.delayMs);
+      if (fault?.drop) {
+        inc.socket.destroy();
+        return;
+      }
+      if (fault?.status !== undefined) {
+        const faultHeaders: Record<string, string> = { ...fault.headers };
+        if (fault.body !== undefined) faultHeaders["content-type"] = fault.contentType ?? "application/json";
+        res.writeHead(fault.status, faultHeaders).end(fault.body ?? "");
+        return;
+      }
+
+      const reqHeaders = new Headers(headers);
+      const request = new Request(url, {
+        method,
+        headers: reqHeaders,
+        body: method === "GET" || method === "HEAD" ? undefined : body,
+      });
+      const response = await handler(request, body);
+      const outHeaders: Record<string, string> = {};
+      response.headers.forEach((v, k) => {
+        outHeaders[k] = v;
+      });
+      for (const [k, v] of Object.entries(fault?.headers ?? {})) outHeaders[k] = v;
+      res.writeHead(response.status, outHeaders).end(Buffer.from(await response.arrayBuffer()));
+    } catch (err) {
+      console.error("stand-in error", err);
+      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify({ errors: [{ code: "internal", message: "stand-in failure", long_message: "" }] }),
+      );
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    requests,
+    fault(f) {
+      faults.push({ ...f });
+    },
+    clearFaults() {
+      faults = [];
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
