@@ -1,0 +1,15 @@
+import { clerkClient } from "../shared/auth.ts";
+import { defineFunction } from "../shared/handler.ts";
+import { json } from "../shared/http.ts";
+import { fetchUser } from "../shared/user.ts";
+
+/** Clerk's "Retrieve the current user" example, minus privateMetadata: one Backend API call per request. */
+export default defineFunction({
+  name: "current-user",
+  method: "GET",
+  async handle(_req, ctx) {
+    const { userId } = await ctx.requireAuth();
+    const user = await fetchUser(ctx.config, () => clerkClient(ctx.config).users.getUser(userId));
+    return json({ user });
+  },
+});

@@ -1,0 +1,12 @@
+import { defineFunction } from "../shared/handler.ts";
+import { json } from "../shared/http.ts";
+
+/** Clerk's "Protecting route handlers" example: 200 signed in, 401 signed out. */
+export default defineFunction({
+  name: "protected",
+  method: "GET",
+  async handle(_req, ctx) {
+    await ctx.requireAuth();
+    return json({ data: { message: "Hello World" } });
+  },
+});

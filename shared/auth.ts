@@ -1,0 +1,197 @@
+import { type ClerkClient, createClerkClient } from "@clerk/backend";
+import { getCookieSuffix } from "@clerk/shared/keys";
+import type { Config } from "./config.ts";
+import type { HttpError } from "./errors.ts";
+import { JwksStore, JwksUnavailable } from "./jwks.ts";
+import { callClerk, upstreamHttpError } from "./upstream.ts";
+
+/**
+ * Why a request is treated as signed out, beyond @clerk/backend's own reasons (`token-expired`,
+ * `token-invalid-signature`, …, which are passed through). Logged, never sent to the client.
+ */
+export const AuthFailure = {
+  /** Clerk wanted a handshake redirect; API functions never redirect to Clerk, so: signed out. */
+  Handshake: "handshake",
+  /** The token's `kid` is not among Clerk's keys (checked without asking Clerk on every request). */
+  KidUnknown: "jwk-kid-mismatch",
+  TokenInvalid: "token-invalid",
+  /** A pending session (e.g. organization selection required) is not signed in for an API. */
+  SessionPending: "session-pending",
+  SessionClaimsMissing: "session-claims-missing",
+  TokenExpired: "token-expired",
+} as const;
+export type AuthFailure = (typeof AuthFailure)[keyof typeof AuthFailure];
+
+export interface SignedIn {
+  signedIn: true;
+  userId: string;
+  sessionId: string;
+  /** A token from the named Clerk JWT template, via the Backend API. */
+  getToken(template: string): Promise<string>;
+  /** The caller's own verified session token (for Supabase's native Clerk integration). */
+  token: string;
+}
+
+export interface SignedOut {
+  signedIn: false;
+  reason: string;
+  /** Whether a token was sent at all: decides RFC 6750's `error="invalid_token"`. */
+  tokenPresented: boolean;
+}
+
+export type Auth = SignedIn | SignedOut;
+
+interface Isolate {
+  config: Config;
+  clerk: ClerkClient;
+  jwks: JwksStore | undefined;
+  cookieSuffix: Promise<string> | undefined;
+}
+let isolate: Isolate | undefined;
+
+/** One Clerk client (and key store) per isolate, reused by every request. */
+function state(config: Config): Isolate {
+  if (isolate?.config !== config) {
+    isolate = {
+      config,
+      clerk: createClerkClient({
+        secretKey: config.secretKey,
+        publishableKey: config.publishableKey,
+        apiUrl: config.apiUrl,
+      }),
+      jwks: config.jwtKey
+        ? undefined
+        : new JwksStore({
+            apiUrl: config.apiUrl,
+            secretKey: config.secretKey,
+            timeoutMs: config.upstreamTimeoutMs,
+          }),
+      cookieSuffix: undefined,
+    };
+  }
+  return isolate;
+}
+
+/** The header token exactly as @clerk/backend reads it (scheme `Bearer`, case-sensitive, or a bare token). */
+function headerToken(req: Request): string | undefined {
+  const value = req.headers.get("authorization");
+  if (!value) return undefined;
+  const [scheme, token] = value.split(" ", 2);
+  if (!token) return scheme;
+  return scheme === "Bearer" ? token : undefined;
+}
+
+function cookies(req: Request): Map<string, string> {
+  const jar = new Map<string, string>();
+  for (const part of (req.headers.get("cookie") ?? "").split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0) jar.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  }
+  return jar;
+}
+
+function kidOf(token: string): string | undefined | null {
+  try {
+    const header = JSON.parse(atob(token.split(".")[0]!.replace(/-/g, "+").replace(/_/g, "/")));
+    return typeof header?.kid === "string" ? header.kid : undefined;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * JWKS mode: find the key for the token(s) the SDK may verify, so it can verify networklessly.
+ * Returns a failure reason instead when no candidate names a key Clerk lists.
+ */
+async function keyForCandidates(
+  s: Isolate,
+  candidates: string[],
+): Promise<{ pem: string } | { reason: AuthFailure }> {
+  let decodable = false;
+  for (const token of candidates) {
+    const kid = kidOf(token);
+    if (kid === null) continue;
+    decodable = true;
+    if (kid === undefined) continue;
+    const pem = await s.jwks!.pemFor(kid);
+    if (pem) return { pem };
+  }
+  return { reason: decodable ? AuthFailure.KidUnknown : AuthFailure.TokenInvalid };
+}
+
+export async function authenticate(req: Request, config: Config): Promise<Auth> {
+  const s = state(config);
+  const bearer = headerToken(req);
+  const jar = cookies(req);
+  const tokenPresented =
+    req.headers.has("authorization") || [...jar.keys()].some((k) => k.startsWith("__session"));
+
+  let jwtKey = config.jwtKey;
+  if (!jwtKey) {
+    let candidates: string[];
+    if (bearer) candidates = [bearer];
+    else {
+      s.cookieSuffix ??= getCookieSuffix(config.publishableKey);
+      const suffixed = jar.get(`__session_${await s.cookieSuffix}`);
+      candidates = [suffixed, jar.get("__session")].filter((t): t is string => Boolean(t));
+    }
+    if (candidates.length > 0) {
+      let found: Awaited<ReturnType<typeof keyForCandidates>>;
+      try {
+        found = await keyForCandidates(s, candidates);
+      } catch (err) {
+        throw jwksError(err);
+      }
+      if ("reason" in found) return { signedIn: false, reason: found.reason, tokenPresented };
+      jwtKey = found.pem;
+    }
+  }
+
+  const result = await s.clerk.authenticateRequest(req, {
+    acceptsToken: "session_token",
+    jwtKey,
+    // @clerk/backend ignores these on createClerkClient(); they only take effect per call.
+    authorizedParties: config.authorizedParties.length > 0 ? config.authorizedParties : undefined,
+    // The SDK checks `iss` only when asked; the issuer is the Frontend API host in the publishable key.
+    issuer: config.issuer,
+  });
+  if (result.status === "handshake")
+    return { signedIn: false, reason: AuthFailure.Handshake, tokenPresented };
+  if (result.status !== "signed-in") return { signedIn: false, reason: normalizeReason(result.reason), tokenPresented };
+
+  // toAuth() treats a pending session as signed out (userId null) by default.
+  const auth = result.toAuth();
+  if (!auth.userId || !auth.sessionId) {
+    const reason =
+      auth.sessionStatus === "pending" ? AuthFailure.SessionPending : AuthFailure.SessionClaimsMissing;
+    return { signedIn: false, reason, tokenPresented };
+  }
+  const { userId, sessionId } = auth;
+  return {
+    signedIn: true,
+    userId,
+    sessionId,
+    token: result.token,
+    getToken: async (template) =>
+      (await callClerk(config.upstreamTimeoutMs, () => s.clerk.sessions.getToken(sessionId, template))).jwt,
+  };
+}
+
+/**
+ * An expired token comes back from @clerk/backend as `session-token-expired-refresh-<why no refresh>`
+ * (it considers a cookie refresh first); for an API the stable fact is just that the token expired.
+ */
+function normalizeReason(reason: string): string {
+  return reason.startsWith("session-token-expired-refresh") ? AuthFailure.TokenExpired : reason;
+}
+
+export function clerkClient(config: Config): ClerkClient {
+  return state(config).clerk;
+}
+
+function jwksError(err: unknown): HttpError {
+  if (!(err instanceof JwksUnavailable))
+    return upstreamHttpError({ service: "clerk", status: 0, cause: err });
+  const timedOut = err.cause instanceof Error && err.cause.name === "TimeoutError";
+  return upstreamHttpError({ service: "clerk", status: err.status, timedOut, cause: err });
+}

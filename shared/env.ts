@@ -1,0 +1,12 @@
+// The only place that touches a runtime's globals: Netlify Functions v2 expose `Netlify.env`, Supabase Edge
+// (Deno) `Deno.env`, and plain Node `process.env`. Everything else reads configuration through config.ts.
+interface EnvSource {
+  get(name: string): string | undefined;
+}
+
+const runtime = globalThis as typeof globalThis & { Netlify?: { env: EnvSource }; Deno?: { env: EnvSource } };
+
+export function readEnv(name: string): string | undefined {
+  const source = runtime.Netlify?.env ?? runtime.Deno?.env;
+  return source ? source.get(name) : runtime.process?.env[name];
+}

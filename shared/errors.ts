@@ -1,0 +1,49 @@
+/** Stable error codes sent to clients. Tests and front ends match on these, never on messages. */
+export const ErrorCode = {
+  Unauthorized: "unauthorized",
+  MethodNotAllowed: "method_not_allowed",
+  InvalidJson: "invalid_json",
+  ValidationFailed: "validation_failed",
+  PayloadTooLarge: "payload_too_large",
+  UnsupportedMediaType: "unsupported_media_type",
+  InvalidQuery: "invalid_query",
+  UpstreamError: "upstream_error",
+  UpstreamUnavailable: "upstream_unavailable",
+  UpstreamTimeout: "upstream_timeout",
+  ServerMisconfigured: "server_misconfigured",
+  InternalError: "internal_error",
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export interface HttpErrorOptions {
+  /** Logged, never sent to the client. */
+  cause?: unknown;
+  headers?: HeadersInit;
+  /** Extra JSON fields under `error` (e.g. zod `issues`, Clerk's `upstreamCode`). Must be safe to show. */
+  details?: Record<string, unknown>;
+  /** Logged as the request's failure reason (e.g. an auth reason or which variable is missing). */
+  reason?: string;
+  /** Logged: which upstream failed and how (status and its own error code, never its text). */
+  upstream?: { service: "clerk" | "supabase"; status?: number; code?: string };
+}
+
+/** The one error type: throw it anywhere; the boundary in handler.ts turns it into the JSON error body. */
+export class HttpError extends Error {
+  readonly status: number;
+  readonly code: ErrorCode;
+  readonly headers: HeadersInit | undefined;
+  readonly details: Record<string, unknown> | undefined;
+  readonly reason: string | undefined;
+  readonly upstream: HttpErrorOptions["upstream"];
+
+  constructor(status: number, code: ErrorCode, message: string, opts: HttpErrorOptions = {}) {
+    super(message, { cause: opts.cause });
+    this.name = "HttpError";
+    this.status = status;
+    this.code = code;
+    this.headers = opts.headers;
+    this.details = opts.details;
+    this.reason = opts.reason;
+    this.upstream = opts.upstream;
+  }
+}

@@ -1,0 +1,100 @@
+import { type Auth, authenticate, type SignedIn } from "./auth.ts";
+import { type Config, getConfig } from "./config.ts";
+import { corsHeaders, preflight } from "./cors.ts";
+import { ErrorCode, HttpError } from "./errors.ts";
+import { errorResponse, requestIdFor, unauthorized } from "./http.ts";
+import { type RequestLog, writeLog } from "./log.ts";
+
+export type Method = "GET" | "POST";
+
+export interface RequestContext {
+  config: Config;
+  requestId: string;
+  /** Authenticate the request; the result is also noted in the log line. */
+  auth(): Promise<Auth>;
+  /** Authenticate, or throw 401 when signed out. */
+  requireAuth(): Promise<SignedIn>;
+}
+
+export interface FunctionDefinition {
+  name: string;
+  method: Method;
+  handle(req: Request, ctx: RequestContext): Promise<Response>;
+}
+
+export type WebHandler = (req: Request, context?: unknown) => Promise<Response>;
+
+/**
+ * The single boundary: method and CORS handling, errors to JSON, request id, one log line.
+ * Functions only throw HttpError or return a Response; anything else becomes a bare 500.
+ */
+export function defineFunction(def: FunctionDefinition): WebHandler {
+  const allow = def.method === "GET" ? ["GET", "HEAD", "OPTIONS"] : [def.method, "OPTIONS"];
+
+  return async (req) => {
+    const started = performance.now();
+    const requestId = requestIdFor(req);
+    const log: RequestLog = { function: def.name, method: req.method, requestId };
+    let config: Config | undefined;
+    let res: Response;
+    try {
+      config = getConfig();
+      const cfg = config;
+      if (req.method === "OPTIONS") {
+        res = preflight(req, cfg, allow);
+      } else if (!allow.includes(req.method)) {
+        throw new HttpError(405, ErrorCode.MethodNotAllowed, `Use ${allow.join(", ")}.`, {
+          headers: { allow: allow.join(", ") },
+        });
+      } else {
+        let authResult: Promise<Auth> | undefined;
+        const auth = () => {
+          authResult ??= authenticate(req, cfg).then((a) => {
+            if (a.signedIn) log.userId = a.userId;
+            else log.reason = a.reason;
+            return a;
+          });
+          return authResult;
+        };
+        const ctx: RequestContext = {
+          config: cfg,
+          requestId,
+          auth,
+          requireAuth: async () => {
+            const a = await auth();
+            if (!a.signedIn) throw unauthorized(a.reason, a.tokenPresented);
+            return a;
+          },
+        };
+        // HEAD is GET without a body (RFC 9110 §9.3.2).
+        const asGet = req.method === "HEAD" ? new Request(req, { method: "GET" }) : req;
+        res = await def.handle(asGet, ctx);
+        if (req.method === "HEAD") res = new Response(null, { status: res.status, headers: res.headers });
+      }
+    } catch (err) {
+      res = toErrorResponse(err, requestId, log);
+    }
+
+    const headers = new Headers(res.headers);
+    headers.set("x-request-id", requestId);
+    headers.set("cache-control", "no-store");
+    if (config && req.method !== "OPTIONS") {
+      for (const [k, v] of Object.entries(corsHeaders(req, config))) headers.set(k, v);
+    }
+    log.status = res.status;
+    log.durationMs = Math.round((performance.now() - started) * 10) / 10;
+    writeLog(log);
+    return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+  };
+}
+
+function toErrorResponse(err: unknown, requestId: string, log: RequestLog): Response {
+  if (err instanceof HttpError) {
+    if (err.reason) log.reason ??= err.reason;
+    if (err.upstream) log.upstream = err.upstream;
+    return errorResponse(err, requestId);
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  log.error = { name: e.name, message: e.message, stack: e.stack };
+  return errorResponse(new HttpError(500, ErrorCode.InternalError, "Something went wrong."), requestId);
+}

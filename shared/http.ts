@@ -1,0 +1,40 @@
+import { ErrorCode, HttpError } from "./errors.ts";
+
+/** Keys never sent to a client, at any depth: `_raw` is @clerk/backend's snake_case copy of the user. */
+const HIDDEN_KEYS = new Set(["privateMetadata", "private_metadata", "_raw"]);
+const hideSecrets = (key: string, value: unknown) => (HIDDEN_KEYS.has(key) ? undefined : value);
+
+export function json(data: unknown, init: ResponseInit = {}): Response {
+  const headers = new Headers(init.headers);
+  headers.set("content-type", "application/json; charset=utf-8");
+  return new Response(JSON.stringify(data, hideSecrets), { ...init, headers });
+}
+
+export function errorResponse(err: HttpError, requestId: string): Response {
+  return json(
+    { error: { code: err.code, message: err.message, ...err.details, requestId } },
+    { status: err.status, headers: err.headers },
+  );
+}
+
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+/** Reuse the caller's (or platform's) request id when it is safe to echo into headers and logs. */
+export function requestIdFor(req: Request): string {
+  const incoming = req.headers.get("x-request-id") ?? req.headers.get("x-nf-request-id");
+  return incoming && SANE_REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+}
+
+export const UNAUTHORIZED_CHALLENGE = 'Bearer realm="api"';
+
+export function unauthorized(reason: string, tokenPresented: boolean): HttpError {
+  return new HttpError(401, ErrorCode.Unauthorized, "Sign in to use this endpoint.", {
+    reason,
+    // RFC 6750 §3.1: error="invalid_token" only when a token was presented and rejected.
+    headers: {
+      "www-authenticate": tokenPresented
+        ? `${UNAUTHORIZED_CHALLENGE}, error="invalid_token"`
+        : UNAUTHORIZED_CHALLENGE,
+    },
+  });
+}

@@ -1,0 +1,124 @@
+// A per-isolate store of Clerk's signing keys, fetched from the Backend API's /v1/jwks.
+//
+// Why not let @clerk/backend fetch them: it refetches the JWKS whenever a token names a `kid` it has not
+// cached, so a stream of tokens with random `kid`s turns every request into a Backend API call (SPEC §4).
+// Here a miss triggers at most one refetch per REFETCH_INTERVAL_MS, which still picks up a real key
+// rotation within that interval. The key found is handed to the SDK as `jwtKey`, so the SDK itself
+// verifies networklessly and never fetches.
+
+/** A kid miss refetches at most this often (a real rotation is seen within this time). */
+const REFETCH_INTERVAL_MS = 30_000;
+/** Keys are refreshed at least this often, so a key Clerk revoked stops verifying (as the SDK does). */
+const MAX_AGE_MS = 5 * 60_000;
+/** While we hold no keys at all (first use, or Clerk unreachable), retry sooner, but still bounded. */
+const EMPTY_RETRY_INTERVAL_MS = 5_000;
+const CLERK_API_VERSION = "2026-05-12";
+
+export class JwksUnavailable extends Error {
+  readonly status: number | undefined;
+  constructor(status: number | undefined, options?: ErrorOptions) {
+    super("Clerk JWKS could not be loaded", options);
+    this.status = status;
+  }
+}
+
+interface Jwk {
+  kid?: string;
+  kty?: string;
+  alg?: string;
+  n?: string;
+  e?: string;
+}
+
+async function jwkToPem(jwk: Jwk): Promise<string> {
+  const key = await crypto.subtle.importKey(
+    "jwk",
+    { kty: jwk.kty, n: jwk.n, e: jwk.e, alg: "RS256", ext: true },
+    { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
+    true,
+    ["verify"],
+  );
+  const spki = new Uint8Array(await crypto.subtle.exportKey("spki", key));
+  const b64 = btoa(String.fromCharCode(...spki));
+  return `-----BEGIN PUBLIC KEY-----\n${b64.match(/.{1,64}/g)!.join("\n")}\n-----END PUBLIC KEY-----`;
+}
+
+export interface JwksStoreOptions {
+  apiUrl: string;
+  secretKey: string;
+  timeoutMs: number;
+  now?: () => number;
+}
+
+export class JwksStore {
+  private pems = new Map<string, string>();
+  private fetchedAt = 0;
+  private attemptedAt = Number.NEGATIVE_INFINITY;
+  private inflight: Promise<void> | undefined;
+  private readonly opts: JwksStoreOptions;
+
+  constructor(opts: JwksStoreOptions) {
+    this.opts = opts;
+  }
+
+  /** Number of JWKS fetches started, for tests and the log. */
+  fetches = 0;
+
+  /**
+   * The PEM for `kid`, or undefined when Clerk does not (or, within the refetch bound, did not) list it.
+   * Throws JwksUnavailable only when no keys are known at all and Clerk cannot be reached.
+   */
+  async pemFor(kid: string): Promise<string | undefined> {
+    const now = (this.opts.now ?? Date.now)();
+    const stale = now - this.fetchedAt >= MAX_AGE_MS;
+    const interval = this.pems.size === 0 ? EMPTY_RETRY_INTERVAL_MS : REFETCH_INTERVAL_MS;
+    const mayRefetch = now - this.attemptedAt >= interval;
+    if ((stale || !this.pems.has(kid)) && (mayRefetch || this.inflight)) {
+      try {
+        await this.refresh(now);
+      } catch (err) {
+        // Keep serving the keys we have; fail only when there are none to serve.
+        if (this.pems.size === 0) throw err;
+      }
+    }
+    return this.pems.get(kid);
+  }
+
+  private refresh(now: number): Promise<void> {
+    this.inflight ??= this.load(now).finally(() => {
+      this.inflight = undefined;
+    });
+    return this.inflight;
+  }
+
+  private async load(now: number): Promise<void> {
+    this.attemptedAt = now;
+    this.fetches++;
+    let res: Response;
+    try {
+      res = await fetch(`${this.opts.apiUrl}/v1/jwks`, {
+        headers: { authorization: `Bearer ${this.opts.secretKey}`, "clerk-api-version": CLERK_API_VERSION },
+        signal: AbortSignal.timeout(this.opts.timeoutMs),
+      });
+    } catch (err) {
+      throw new JwksUnavailable(undefined, { cause: err });
+    }
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new JwksUnavailable(res.status);
+    }
+    let keys: Jwk[];
+    try {
+      keys = ((await res.json()) as { keys?: Jwk[] }).keys ?? [];
+    } catch (err) {
+      throw new JwksUnavailable(res.status, { cause: err });
+    }
+    const pems = new Map<string, string>();
+    for (const jwk of keys) {
+      if (jwk.kid && jwk.kty === "RSA" && jwk.n && jwk.e) pems.set(jwk.kid, await jwkToPem(jwk));
+    }
+    if (pems.size === 0) throw new JwksUnavailable(res.status);
+    this.pems = pems;
+    this.fetchedAt = now;
+  }
+}

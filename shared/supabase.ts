@@ -1,0 +1,52 @@
+// supabase-js's `from()` is this client; importing it alone keeps ~200 KiB of auth, realtime and storage
+// code (unused here) out of the bundle and off the cold start.
+import { PostgrestClient } from "@supabase/postgrest-js";
+import { isTimeout, upstreamHttpError, withDeadline } from "./upstream.ts";
+
+export interface SelectOptions {
+  url: string;
+  anonKey: string;
+  /** Sent as `Authorization: Bearer`; Row Level Security scopes rows by its `sub`. */
+  accessToken: string;
+  table: string;
+  limit: number;
+  timeoutMs: number;
+}
+
+/** `from(table).select('*').limit(n)` as the caller, mapping Supabase failures per SPEC §4. */
+export async function selectRows(opts: SelectOptions): Promise<unknown[]> {
+  // postgrest-js hides response headers; note the last answer so 429's Retry-After can be passed on.
+  let last: { status: number; retryAfter: string | null } | undefined;
+  const client = new PostgrestClient(`${opts.url}/rest/v1`, {
+    headers: { apikey: opts.anonKey, authorization: `Bearer ${opts.accessToken}` },
+    fetch: async (input, init) => {
+      const res = await fetch(input, init);
+      last = { status: res.status, retryAfter: res.headers.get("retry-after") };
+      return res;
+    },
+    // postgrest-js retries GETs on 503/520 with backoff; one attempt keeps us inside our own deadline.
+    retry: false,
+  });
+  let result: Awaited<ReturnType<typeof runQuery>>;
+  const runQuery = async (signal: AbortSignal) =>
+    await client
+      .from(opts.table)
+      .select("*")
+      .limit(opts.limit)
+      .abortSignal(signal);
+  try {
+    result = await withDeadline(opts.timeoutMs, runQuery);
+  } catch (err) {
+    throw upstreamHttpError({ service: "supabase", timedOut: isTimeout(err), status: 0, cause: err });
+  }
+  if (result.error) {
+    throw upstreamHttpError({
+      service: "supabase",
+      // No response at all means the connection failed; a 2xx with an error means an unreadable body.
+      status: last ? (last.status < 400 ? 502 : last.status) : undefined,
+      code: result.error.code || undefined,
+      retryAfter: last?.retryAfter,
+    });
+  }
+  return result.data ?? [];
+}

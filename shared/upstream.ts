@@ -1,0 +1,93 @@
+import { isClerkAPIResponseError } from "@clerk/backend/errors";
+import { ErrorCode, HttpError, type HttpErrorOptions } from "./errors.ts";
+
+export type UpstreamFailure = NonNullable<HttpErrorOptions["upstream"]>;
+
+export function upstreamHttpError(
+  failure: UpstreamFailure & { retryAfter?: string | null; timedOut?: boolean; cause?: unknown },
+): HttpError {
+  const { service, status, code, retryAfter, timedOut, cause } = failure;
+  const opts = { cause, upstream: { service, status, code } };
+  if (timedOut) {
+    return new HttpError(
+      504,
+      ErrorCode.UpstreamTimeout,
+      `The ${service} service did not answer in time.`,
+      opts,
+    );
+  }
+  if (status === 429) {
+    return new HttpError(
+      503,
+      ErrorCode.UpstreamUnavailable,
+      `The ${service} service is rate limiting requests.`,
+      {
+        ...opts,
+        headers: retryAfter ? { "retry-after": retryAfter } : undefined,
+      },
+    );
+  }
+  if (status === undefined) {
+    return new HttpError(
+      502,
+      ErrorCode.UpstreamUnavailable,
+      `The ${service} service could not be reached.`,
+      opts,
+    );
+  }
+  return new HttpError(502, ErrorCode.UpstreamError, `The ${service} service returned an error.`, opts);
+}
+
+class Timeout extends Error {}
+
+/** Runs an upstream call under the function's deadline; the signal lets fetch-based callers abort too. */
+export async function withDeadline<T>(
+  timeoutMs: number,
+  run: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new Timeout());
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([run(controller.signal), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export const isTimeout = (err: unknown) => err instanceof Timeout;
+
+/**
+ * Calls Clerk's Backend API through @clerk/backend under the deadline, mapping failures per SPEC §4.
+ * The SDK binds `fetch` at import and takes no AbortSignal, so the deadline races the call instead.
+ */
+export async function callClerk<T>(timeoutMs: number, run: () => Promise<T>): Promise<T> {
+  try {
+    return await withDeadline(timeoutMs, run);
+  } catch (err) {
+    throw clerkError(err);
+  }
+}
+
+export function clerkError(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  if (isTimeout(err)) return upstreamHttpError({ service: "clerk", timedOut: true });
+  if (isClerkAPIResponseError(err)) {
+    const retryAfter = err.retryAfter === undefined ? null : String(err.retryAfter);
+    return upstreamHttpError({
+      service: "clerk",
+      // The SDK reports a connection failure as an error without an HTTP status.
+      status: err.status || undefined,
+      code: err.errors[0]?.code,
+      retryAfter,
+      cause: err,
+    });
+  }
+  // An exception that is not an API response (a bug, or a body the SDK could not parse).
+  return upstreamHttpError({ service: "clerk", status: 0, cause: err });
+}

@@ -1,0 +1,5 @@
+import { describe } from "vitest";
+import { behaviourSuite } from "./behaviour.ts";
+import { sourceHost } from "./support/hosts.ts";
+
+describe("functions from source, in-process", () => behaviourSuite(sourceHost));

@@ -1,0 +1,70 @@
+// A "host" runs the four functions somewhere (in-process from source, built bundles on Node or Deno,
+// netlify dev) with a given environment. The behaviour suite only talks to this interface.
+import { vi } from "vitest";
+import type { WebHandler } from "../../shared/handler.ts";
+
+export const FUNCTIONS = ["protected", "supabase-data", "current-user", "update-user"] as const;
+export type FunctionName = (typeof FUNCTIONS)[number];
+
+export interface CallInit {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: BodyInit;
+  query?: string;
+}
+
+export interface Running {
+  /** Origin the functions see in request URLs (update-user's redirect resolves against it). */
+  origin: string;
+  call(fn: FunctionName, init?: CallInit): Promise<Response>;
+  /** Structured log lines written by the functions since start. */
+  logs(): Record<string, unknown>[];
+  close(): Promise<void>;
+}
+
+export interface Host {
+  name: string;
+  start(env: Record<string, string>): Promise<Running>;
+}
+
+export const APP_URL = "http://localhost:8888";
+
+export function buildRequest(fn: FunctionName, init: CallInit = {}, base = APP_URL): Request {
+  return new Request(`${base}/api/${fn}${init.query ? `?${init.query}` : ""}`, {
+    method: init.method ?? (fn === "update-user" ? "POST" : "GET"),
+    headers: init.headers,
+    body: init.body,
+  });
+}
+
+/** In-process: each start is a fresh module graph (a new "isolate") reading process.env. */
+export const sourceHost: Host = {
+  name: "source",
+  async start(env) {
+    const saved = { ...process.env };
+    for (const key of Object.keys(process.env)) if (/^(CLERK|SUPABASE|DATA_TABLE|SIGN_IN|CORS|UPSTREAM)_?/.test(key)) delete process.env[key];
+    Object.assign(process.env, env);
+    vi.resetModules();
+    const handlers = Object.fromEntries(
+      await Promise.all(
+        FUNCTIONS.map(async (fn) => [fn, (await import(`../../functions/${fn}.ts`)).default as WebHandler] as const),
+      ),
+    ) as Record<FunctionName, WebHandler>;
+    const lines: Record<string, unknown>[] = [];
+    const capture = (line: unknown) => {
+      if (typeof line === "string" && line.startsWith("{")) lines.push(JSON.parse(line));
+    };
+    const log = vi.spyOn(console, "log").mockImplementation(capture);
+    const error = vi.spyOn(console, "error").mockImplementation(capture);
+    return {
+      origin: APP_URL,
+      call: (fn, init) => handlers[fn](buildRequest(fn, init)),
+      logs: () => lines,
+      async close() {
+        log.mockRestore();
+        error.mockRestore();
+        process.env = saved;
+      },
+    };
+  },
+};
