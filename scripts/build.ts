@@ -49,7 +49,12 @@ const TARGETS: Target[] = [
     entry: (source) => `import handler from ${JSON.stringify(source)};\nexport default { fetch: handler };`,
     footer: () => "",
     // Web-standard builds of dependencies (e.g. @clerk/backend's browser crypto), not their node ones.
-    options: { platform: "neutral", target: "es2022", conditions: ["deno", "worker", "browser"], mainFields: ["module", "main"] },
+    options: {
+      platform: "neutral",
+      target: "es2022",
+      conditions: ["deno", "worker", "browser"],
+      mainFields: ["module", "main"],
+    },
   },
 ];
 
@@ -65,7 +70,12 @@ export interface BundleReport {
 async function bundle(target: Target, fn: FunctionName): Promise<BundleReport> {
   const source = join(root, "functions", `${fn}.ts`);
   const result = await esbuild.build({
-    stdin: { contents: target.entry(source), resolveDir: root, sourcefile: `${target.name}-${fn}.ts`, loader: "ts" },
+    stdin: {
+      contents: target.entry(source),
+      resolveDir: root,
+      sourcefile: `${target.name}-${fn}.ts`,
+      loader: "ts",
+    },
     bundle: true,
     format: "esm",
     minify: true,
@@ -80,7 +90,14 @@ async function bundle(target: Target, fn: FunctionName): Promise<BundleReport> {
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, code);
   const raw = Buffer.byteLength(code);
-  return { target: target.name, fn, file, raw, gzip: gzipSync(code, { level: 9 }).length, budget: BUDGETS_KIB[fn] * 1024 };
+  return {
+    target: target.name,
+    fn,
+    file,
+    raw,
+    gzip: gzipSync(code, { level: 9 }).length,
+    budget: BUDGETS_KIB[fn] * 1024,
+  };
 }
 
 function supabaseConfigToml(): string {

@@ -15,7 +15,12 @@ const port = Number(process.env.PORT ?? 8888);
 const origin = `http://localhost:${port}`;
 const closers: Array<() => Promise<void>> = [];
 
-async function startStandIns(): Promise<{ token: string; sessionId: string; clerkUrl: string; secretKey: string }> {
+async function startStandIns(): Promise<{
+  token: string;
+  sessionId: string;
+  clerkUrl: string;
+  secretKey: string;
+}> {
   const clerk = await startClerkStandIn({ authorizedParty: origin });
   closers.push(() => clerk.close());
   const supabase = await startSupabaseStandIn({
@@ -46,7 +51,9 @@ async function main(): Promise<void> {
     server = await serveFunctions(await loadHandlers(), { port, host: process.env.HOST ?? "127.0.0.1" });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
-      console.error(`Port ${port} is already in use: stop what is using it, or run with PORT=<another port>.`);
+      console.error(
+        `Port ${port} is already in use: stop what is using it, or run with PORT=<another port>.`,
+      );
       await shutdown(1);
     }
     throw err;

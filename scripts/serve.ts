@@ -5,8 +5,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { Readable } from "node:stream";
-import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
 
 export type WebHandler = (req: Request, context?: unknown) => Promise<Response>;
 export const FUNCTION_NAMES = ["protected", "supabase-data", "current-user", "update-user"] as const;
@@ -16,7 +16,9 @@ export async function loadHandlers(bundles?: string): Promise<Record<string, Web
   const root = resolve(import.meta.dirname, "..");
   const entries = await Promise.all(
     FUNCTION_NAMES.map(async (name) => {
-      const file = bundles ? join(resolve(root, bundles), `${name}.mjs`) : join(root, "functions", `${name}.ts`);
+      const file = bundles
+        ? join(resolve(root, bundles), `${name}.mjs`)
+        : join(root, "functions", `${name}.ts`);
       const mod = (await import(pathToFileURL(file).href)) as { default: WebHandler };
       return [name, mod.default] as const;
     }),
@@ -26,7 +28,8 @@ export async function loadHandlers(bundles?: string): Promise<Record<string, Web
 
 function toRequest(inc: IncomingMessage, origin: string): Request {
   const headers = new Headers();
-  for (let i = 0; i < inc.rawHeaders.length; i += 2) headers.append(inc.rawHeaders[i]!, inc.rawHeaders[i + 1]!);
+  for (let i = 0; i < inc.rawHeaders.length; i += 2)
+    headers.append(inc.rawHeaders[i]!, inc.rawHeaders[i + 1]!);
   const hasBody = inc.method !== "GET" && inc.method !== "HEAD";
   return new Request(new URL(inc.url ?? "/", origin), {
     method: inc.method,

@@ -19,6 +19,10 @@ export const AuthFailure = {
   SessionPending: "session-pending",
   SessionClaimsMissing: "session-claims-missing",
   TokenExpired: "token-expired",
+  TokenNotActiveYet: "token-not-active-yet",
+  TokenIatInTheFuture: "token-iat-in-the-future",
+  /** An Authorization header that is not `Bearer <token>` (the SDK would silently look for cookies). */
+  AuthorizationSchemeUnsupported: "authorization-scheme-unsupported",
 } as const;
 export type AuthFailure = (typeof AuthFailure)[keyof typeof AuthFailure];
 
@@ -123,8 +127,12 @@ export async function authenticate(req: Request, config: Config): Promise<Auth> 
   const s = state(config);
   const bearer = headerToken(req);
   const jar = cookies(req);
-  const tokenPresented =
-    req.headers.has("authorization") || [...jar.keys()].some((k) => k.startsWith("__session"));
+  const hasSessionCookie = [...jar.keys()].some((k) => k.startsWith("__session"));
+  const hasAuthorization = req.headers.has("authorization");
+  const tokenPresented = hasAuthorization || hasSessionCookie;
+  if (!bearer && hasAuthorization && !hasSessionCookie) {
+    return { signedIn: false, reason: AuthFailure.AuthorizationSchemeUnsupported, tokenPresented };
+  }
 
   let jwtKey = config.jwtKey;
   if (!jwtKey) {
@@ -157,7 +165,8 @@ export async function authenticate(req: Request, config: Config): Promise<Auth> 
   });
   if (result.status === "handshake")
     return { signedIn: false, reason: AuthFailure.Handshake, tokenPresented };
-  if (result.status !== "signed-in") return { signedIn: false, reason: normalizeReason(result.reason), tokenPresented };
+  if (result.status !== "signed-in")
+    return { signedIn: false, reason: normalizeReason(result.reason), tokenPresented };
 
   // toAuth() treats a pending session as signed out (userId null) by default.
   const auth = result.toAuth();
@@ -178,11 +187,15 @@ export async function authenticate(req: Request, config: Config): Promise<Auth> 
 }
 
 /**
- * An expired token comes back from @clerk/backend as `session-token-expired-refresh-<why no refresh>`
- * (it considers a cookie refresh first); for an API the stable fact is just that the token expired.
+ * @clerk/backend reports some verification failures of a session token under session-flow names
+ * (`session-token-expired-refresh-<why no refresh>`, `session-token-nbf`, …); log them under the
+ * token-verification names the other failures use, so one code means one thing.
  */
 function normalizeReason(reason: string): string {
-  return reason.startsWith("session-token-expired-refresh") ? AuthFailure.TokenExpired : reason;
+  if (reason.startsWith("session-token-expired-refresh")) return AuthFailure.TokenExpired;
+  if (reason === "session-token-nbf") return AuthFailure.TokenNotActiveYet;
+  if (reason === "session-token-iat-in-the-future") return AuthFailure.TokenIatInTheFuture;
+  return reason;
 }
 
 export function clerkClient(config: Config): ClerkClient {

@@ -29,11 +29,7 @@ export async function selectRows(opts: SelectOptions): Promise<unknown[]> {
   });
   let result: Awaited<ReturnType<typeof runQuery>>;
   const runQuery = async (signal: AbortSignal) =>
-    await client
-      .from(opts.table)
-      .select("*")
-      .limit(opts.limit)
-      .abortSignal(signal);
+    await client.from(opts.table).select("*").limit(opts.limit).abortSignal(signal);
   try {
     result = await withDeadline(opts.timeoutMs, runQuery);
   } catch (err) {

@@ -1,6 +1,5 @@
 // The deployable outputs of SPEC §6, checked the way the platforms read them.
-import { readFile } from "node:fs/promises";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -13,14 +12,19 @@ const read = (path: string) => readFile(join(root, path), "utf8");
 const ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
 describe("dist/netlify", () => {
-  it.each(FUNCTION_NAMES)("%s.mjs exports default + a literal config, and nothing named handler", async (fn) => {
-    const code = await read(`dist/netlify/${fn}.mjs`);
-    expect(code).toContain(`export const config = {"path":"/api/${fn}","method":${JSON.stringify(ALL_METHODS)}}`);
-    const mod = await import(pathToFileURL(join(root, `dist/netlify/${fn}.mjs`)).href);
-    expect(Object.keys(mod).sort()).toEqual(["config", "default"]);
-    expect(typeof mod.default).toBe("function");
-    expect(code).not.toMatch(/^import .* from ["'](?!node:)/m);
-  });
+  it.each(FUNCTION_NAMES)(
+    "%s.mjs exports default + a literal config, and nothing named handler",
+    async (fn) => {
+      const code = await read(`dist/netlify/${fn}.mjs`);
+      expect(code).toContain(
+        `export const config = {"path":"/api/${fn}","method":${JSON.stringify(ALL_METHODS)}}`,
+      );
+      const mod = await import(pathToFileURL(join(root, `dist/netlify/${fn}.mjs`)).href);
+      expect(Object.keys(mod).sort()).toEqual(["config", "default"]);
+      expect(typeof mod.default).toBe("function");
+      expect(code).not.toMatch(/^import .* from ["'](?!node:)/m);
+    },
+  );
 
   it.each(FUNCTION_NAMES)("%s stays within its raw size budget", async (fn) => {
     for (const file of [`dist/netlify/${fn}.mjs`, `dist/supabase/functions/${fn}/index.js`]) {
@@ -31,7 +35,9 @@ describe("dist/netlify", () => {
   it("only supabase-data bundles the PostgREST client", async () => {
     for (const fn of FUNCTION_NAMES) {
       const code = await read(`dist/netlify/${fn}.mjs`);
-      expect(code.includes("X-Retry-Count") || code.includes("PostgrestError"), fn).toBe(fn === "supabase-data");
+      expect(code.includes("X-Retry-Count") || code.includes("PostgrestError"), fn).toBe(
+        fn === "supabase-data",
+      );
     }
   });
 
@@ -64,19 +70,24 @@ describe("dist/netlify", () => {
 });
 
 describe("dist/supabase", () => {
-  it.each(FUNCTION_NAMES)("functions/%s/index.js is self-contained with export default { fetch }", async (fn) => {
-    const code = await read(`dist/supabase/functions/${fn}/index.js`);
-    expect(code).not.toMatch(/^import .* from ["']/m);
-    expect(code).not.toMatch(/from ?["']node:/);
-    const mod = await import(pathToFileURL(join(root, `dist/supabase/functions/${fn}/index.js`)).href);
-    expect(Object.keys(mod)).toEqual(["default"]);
-    expect(typeof mod.default.fetch).toBe("function");
-  });
+  it.each(FUNCTION_NAMES)(
+    "functions/%s/index.js is self-contained with export default { fetch }",
+    async (fn) => {
+      const code = await read(`dist/supabase/functions/${fn}/index.js`);
+      expect(code).not.toMatch(/^import .* from ["']/m);
+      expect(code).not.toMatch(/from ?["']node:/);
+      const mod = await import(pathToFileURL(join(root, `dist/supabase/functions/${fn}/index.js`)).href);
+      expect(Object.keys(mod)).toEqual(["default"]);
+      expect(typeof mod.default.fetch).toBe("function");
+    },
+  );
 
   it("config.toml turns off Supabase's JWT gate and names each entrypoint", async () => {
     const toml = await read("dist/supabase/config.toml");
     for (const fn of FUNCTION_NAMES) {
-      expect(toml).toContain(`[functions.${fn}]\nverify_jwt = false\nentrypoint = "./functions/${fn}/index.js"`);
+      expect(toml).toContain(
+        `[functions.${fn}]\nverify_jwt = false\nentrypoint = "./functions/${fn}/index.js"`,
+      );
     }
   });
 });

@@ -2,7 +2,7 @@
 // through our auth helper at the instant they are valid, in networkless and JWKS modes.
 import { readFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { serve, type StandInServer } from "../scripts/stand-ins/http.ts";
+import { type StandInServer, serve } from "../scripts/stand-ins/http.ts";
 import { type Running, sourceHost } from "./support/hosts.ts";
 
 const fixtures = JSON.parse(
@@ -48,12 +48,19 @@ describe("Clerk fixtures, networkless (CLERK_JWT_KEY)", () => {
 
   it("signedJwt at its valid instant → signed in as its sub", async () => {
     at();
-    expect(await check(fns, fixtures.tokens.signedJwt.jwt)).toEqual({ status: 200, userId: fixtures.payload.sub, reason: undefined });
+    expect(await check(fns, fixtures.tokens.signedJwt.jwt)).toEqual({
+      status: 200,
+      userId: fixtures.payload.sub,
+      reason: undefined,
+    });
   });
 
   it("signedJwt 66 s later (exp + 6 s, past the 5 s skew) → token-expired", async () => {
     at(66);
-    expect(await check(fns, fixtures.tokens.signedJwt.jwt)).toMatchObject({ status: 401, reason: "token-expired" });
+    expect(await check(fns, fixtures.tokens.signedJwt.jwt)).toMatchObject({
+      status: 401,
+      reason: "token-expired",
+    });
   });
 
   it("signedJwt 64 s later (exp + 4 s, inside the skew) → still signed in", async () => {
@@ -68,7 +75,10 @@ describe("Clerk fixtures, networkless (CLERK_JWT_KEY)", () => {
 
   it("mockJwt (signed by the JWKS key) against the PEM → token-invalid-signature", async () => {
     at();
-    expect(await check(fns, fixtures.tokens.mockJwt.jwt)).toMatchObject({ status: 401, reason: "token-invalid-signature" });
+    expect(await check(fns, fixtures.tokens.mockJwt.jwt)).toMatchObject({
+      status: 401,
+      reason: "token-invalid-signature",
+    });
   });
 
   it("mockInvalidSignatureJwt (azp tampered) → 401", async () => {
@@ -84,7 +94,10 @@ describe("Clerk fixtures, networkless (CLERK_JWT_KEY)", () => {
   it("signedJwt against someOtherPublicKey → token-invalid-signature", async () => {
     other = await sourceHost.start({ ...baseEnv, CLERK_JWT_KEY: fixtures.keys.someOtherPublicKey });
     at();
-    expect(await check(other, fixtures.tokens.signedJwt.jwt)).toMatchObject({ status: 401, reason: "token-invalid-signature" });
+    expect(await check(other, fixtures.tokens.signedJwt.jwt)).toMatchObject({
+      status: 401,
+      reason: "token-invalid-signature",
+    });
   });
 });
 
@@ -92,11 +105,13 @@ describe("Clerk fixtures, JWKS mode (keys from a Backend API /v1/jwks)", () => {
   let jwks: StandInServer;
   let fns: Running;
   beforeAll(async () => {
-    jwks = await serve(
-      (req) =>
-        new URL(req.url).pathname === "/v1/jwks" && req.headers.get("authorization") === "Bearer sk_test_fixture"
-          ? new Response(JSON.stringify(fixtures.keys.mockJwks), { headers: { "content-type": "application/json" } })
-          : new Response("{}", { status: 401, headers: { "content-type": "application/json" } }),
+    jwks = await serve((req) =>
+      new URL(req.url).pathname === "/v1/jwks" &&
+      req.headers.get("authorization") === "Bearer sk_test_fixture"
+        ? new Response(JSON.stringify(fixtures.keys.mockJwks), {
+            headers: { "content-type": "application/json" },
+          })
+        : new Response("{}", { status: 401, headers: { "content-type": "application/json" } }),
     );
     fns = await sourceHost.start({ ...baseEnv, CLERK_API_URL: jwks.url });
   });
@@ -107,7 +122,10 @@ describe("Clerk fixtures, JWKS mode (keys from a Backend API /v1/jwks)", () => {
 
   it("mockJwt at its valid instant → signed in, one JWKS fetch", async () => {
     at();
-    expect(await check(fns, fixtures.tokens.mockJwt.jwt)).toMatchObject({ status: 200, userId: fixtures.payload.sub });
+    expect(await check(fns, fixtures.tokens.mockJwt.jwt)).toMatchObject({
+      status: 200,
+      userId: fixtures.payload.sub,
+    });
     expect(await check(fns, fixtures.tokens.mockJwt.jwt)).toMatchObject({ status: 200 });
     expect(jwks.requests.map((r) => r.path)).toEqual(["/v1/jwks"]);
   });
@@ -122,11 +140,17 @@ describe("Clerk fixtures, JWKS mode (keys from a Backend API /v1/jwks)", () => {
 
   it("signedJwt (same kid, other key) → token-invalid-signature", async () => {
     at();
-    expect(await check(fns, fixtures.tokens.signedJwt.jwt)).toMatchObject({ status: 401, reason: "token-invalid-signature" });
+    expect(await check(fns, fixtures.tokens.signedJwt.jwt)).toMatchObject({
+      status: 401,
+      reason: "token-invalid-signature",
+    });
   });
 
   it("mockJwt 66 s later → token-expired", async () => {
     at(66);
-    expect(await check(fns, fixtures.tokens.mockJwt.jwt)).toMatchObject({ status: 401, reason: "token-expired" });
+    expect(await check(fns, fixtures.tokens.mockJwt.jwt)).toMatchObject({
+      status: 401,
+      reason: "token-expired",
+    });
   });
 });

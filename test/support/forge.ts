@@ -32,7 +32,5 @@ export function hs256WithPublicKey(token: string, pem: string): string {
 export async function signedWithOtherKey(token: string): Promise<string> {
   const { privateKey } = await generateKeyPair("RS256");
   const header = decodePart(token, 0);
-  return new SignJWT(decodePart(token, 1))
-    .setProtectedHeader({ ...header, alg: "RS256" })
-    .sign(privateKey);
+  return new SignJWT(decodePart(token, 1)).setProtectedHeader({ ...header, alg: "RS256" }).sign(privateKey);
 }

@@ -14,8 +14,8 @@ export interface CallInit {
 }
 
 export interface Running {
-  /** Origin the functions see in request URLs (update-user's redirect resolves against it). */
-  origin: string;
+  /** Where a function is served (update-user's redirect resolves against its origin). */
+  urlFor(fn: FunctionName): string;
   call(fn: FunctionName, init?: CallInit): Promise<Response>;
   /** Structured log lines written by the functions since start. */
   logs(): Record<string, unknown>[];
@@ -42,12 +42,15 @@ export const sourceHost: Host = {
   name: "source",
   async start(env) {
     const saved = { ...process.env };
-    for (const key of Object.keys(process.env)) if (/^(CLERK|SUPABASE|DATA_TABLE|SIGN_IN|CORS|UPSTREAM)_?/.test(key)) delete process.env[key];
+    for (const key of Object.keys(process.env))
+      if (/^(CLERK|SUPABASE|DATA_TABLE|SIGN_IN|CORS|UPSTREAM)_?/.test(key)) delete process.env[key];
     Object.assign(process.env, env);
     vi.resetModules();
     const handlers = Object.fromEntries(
       await Promise.all(
-        FUNCTIONS.map(async (fn) => [fn, (await import(`../../functions/${fn}.ts`)).default as WebHandler] as const),
+        FUNCTIONS.map(
+          async (fn) => [fn, (await import(`../../functions/${fn}.ts`)).default as WebHandler] as const,
+        ),
       ),
     ) as Record<FunctionName, WebHandler>;
     const lines: Record<string, unknown>[] = [];
@@ -57,7 +60,7 @@ export const sourceHost: Host = {
     const log = vi.spyOn(console, "log").mockImplementation(capture);
     const error = vi.spyOn(console, "error").mockImplementation(capture);
     return {
-      origin: APP_URL,
+      urlFor: (fn) => `${APP_URL}/api/${fn}`,
       call: (fn, init) => handlers[fn](buildRequest(fn, init)),
       logs: () => lines,
       async close() {

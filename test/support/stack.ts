@@ -1,5 +1,9 @@
 // Starts the local Clerk and Supabase stand-ins together and derives the functions' environment.
-import { type ClerkStandIn, type ClerkStandInOptions, startClerkStandIn } from "../../scripts/stand-ins/clerk.ts";
+import {
+  type ClerkStandIn,
+  type ClerkStandInOptions,
+  startClerkStandIn,
+} from "../../scripts/stand-ins/clerk.ts";
 import { type SupabaseStandIn, startSupabaseStandIn } from "../../scripts/stand-ins/supabase.ts";
 
 export const APP_ORIGIN = "http://localhost:8888";
@@ -9,8 +13,12 @@ export interface Stack {
   supabase: SupabaseStandIn;
   /** Environment for the functions: JWKS mode, the `supabase` template, short upstream timeout. */
   env: Record<string, string>;
-  /** Backend API calls the functions made (recorded by the Clerk stand-in), since the last reset. */
+  /**
+   * Backend API calls the functions made since the last reset, JWKS fetches aside: each isolate (each
+   * function on a real host) fetches the keys once, which jwksFetches() counts.
+   */
   clerkCalls(): string[];
+  jwksFetches(): number;
   supabaseCalls(): string[];
   resetCalls(): void;
   close(): Promise<void>;
@@ -37,7 +45,8 @@ export async function startStack(opts: { clerk?: ClerkStandInOptions } = {}): Pr
       SUPABASE_ANON_KEY: supabase.anonKey,
       UPSTREAM_TIMEOUT_MS: "1500",
     },
-    clerkCalls: () => clerk.server.requests.map(describe),
+    clerkCalls: () => clerk.server.requests.map(describe).filter((c) => c !== "GET /v1/jwks"),
+    jwksFetches: () => clerk.server.requests.filter((r) => r.path === "/v1/jwks").length,
     supabaseCalls: () => supabase.server.requests.map(describe),
     resetCalls() {
       clerk.server.requests.length = 0;
