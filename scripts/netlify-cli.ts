@@ -19,10 +19,14 @@ export function netlifyCli(): string {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "package.json"), '{ "private": true }\n');
     console.error(`Installing netlify-cli@${NETLIFY_CLI_VERSION} into .tools/ (once)…`);
-    execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", `netlify-cli@${NETLIFY_CLI_VERSION}`], {
-      cwd: dir,
-      stdio: ["ignore", "inherit", "inherit"],
-    });
+    execFileSync(
+      "npm",
+      ["install", "--no-audit", "--no-fund", "--loglevel=error", `netlify-cli@${NETLIFY_CLI_VERSION}`],
+      {
+        cwd: dir,
+        stdio: ["ignore", "inherit", "inherit"],
+      },
+    );
   }
   return bin;
 }
