@@ -1,11 +1,14 @@
 // netlify-cli is ~475 MB, so it is not a dependency: a pinned version is installed into .tools/ on first use.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 export const NETLIFY_CLI_VERSION = "27.10.2";
 
-const dir = resolve(import.meta.dirname, "..", ".tools", "netlify-cli");
+const root = resolve(import.meta.dirname, "..");
+/** Committed package.json + lockfile pinning netlify-cli and its whole tree. */
+const pinned = join(root, "tools", "netlify-cli");
+const dir = join(root, ".tools", "netlify-cli");
 const bin = join(dir, "node_modules", ".bin", "netlify");
 
 function installedVersion(): string | undefined {
@@ -17,23 +20,22 @@ function installedVersion(): string | undefined {
 export function netlifyCli(): string {
   if (installedVersion() !== NETLIFY_CLI_VERSION) {
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, "package.json"), '{ "private": true }\n');
-    console.error(`Installing netlify-cli@${NETLIFY_CLI_VERSION} into .tools/ (once)…`);
-    execFileSync(
-      "npm",
-      ["install", "--no-audit", "--no-fund", "--loglevel=error", `netlify-cli@${NETLIFY_CLI_VERSION}`],
-      {
-        cwd: dir,
-        stdio: ["ignore", "inherit", "inherit"],
-      },
+    for (const file of ["package.json", "package-lock.json"])
+      copyFileSync(join(pinned, file), join(dir, file));
+    console.error(
+      `Installing netlify-cli@${NETLIFY_CLI_VERSION} into .tools/ from tools/netlify-cli's lockfile (once)…`,
     );
+    execFileSync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], {
+      cwd: dir,
+      stdio: ["ignore", "inherit", "inherit"],
+      timeout: 10 * 60_000,
+    });
   }
   return bin;
 }
 
 /** Environment for netlify dev: offline-safe (Deno from node_modules on PATH) and no telemetry. */
 export function netlifyEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const root = resolve(import.meta.dirname, "..");
   return {
     PATH: `${join(root, "node_modules", ".bin")}:${process.env.PATH ?? ""}`,
     HOME: process.env.HOME ?? "/tmp",

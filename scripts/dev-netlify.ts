@@ -1,0 +1,39 @@
+// npm run dev:netlify: the built functions under the real `netlify dev` (pinned netlify-cli, fetched
+// into .tools/ on first use; Deno on PATH so it works offline; telemetry off). Without CLERK_SECRET_KEY
+// in the environment or .env, the local stand-ins are started and wired in, as with `npm start`.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { build } from "./build.ts";
+import { startLocalServices } from "./local-services.ts";
+import { netlifyCli, netlifyEnv } from "./netlify-cli.ts";
+
+const root = resolve(import.meta.dirname, "..");
+if (existsSync(resolve(root, ".env"))) process.loadEnvFile(resolve(root, ".env"));
+const port = Number(process.env.PORT ?? 8888);
+
+await build();
+const cli = netlifyCli();
+const services = process.env.CLERK_SECRET_KEY
+  ? undefined
+  : await startLocalServices(`http://localhost:${port}`);
+
+// netlify dev hands the functions its own process environment (and the site's .env).
+const child = spawn(cli, ["dev", "--offline", "--no-open", "--port", String(port)], {
+  cwd: root,
+  stdio: "inherit",
+  env: { ...process.env, ...netlifyEnv(services?.env) },
+});
+if (services) {
+  console.log(
+    `${services.banner(`http://localhost:${port}`)}\n(netlify dev is starting; the URLs work once it says ready)`,
+  );
+}
+const stop = async (code: number) => {
+  child.kill("SIGTERM");
+  await services?.close();
+  process.exit(code);
+};
+process.once("SIGINT", () => void stop(0));
+process.once("SIGTERM", () => void stop(0));
+child.once("exit", (code) => void stop(code ?? 0));

@@ -1,0 +1,66 @@
+// The local Clerk and Supabase stand-ins wired together, for `npm start` and `npm run dev:netlify`
+// when no real keys are configured.
+import { startClerkStandIn } from "./stand-ins/clerk.ts";
+import { startSupabaseStandIn } from "./stand-ins/supabase.ts";
+
+export interface LocalServices {
+  /** The functions' environment pointing at the stand-ins. */
+  env: Record<string, string>;
+  /** What to print: the stand-ins, a ready session token and curl lines for `origin`. */
+  banner(origin: string): string;
+  close(): Promise<void>;
+}
+
+export async function startLocalServices(origin: string): Promise<LocalServices> {
+  const clerk = await startClerkStandIn({ authorizedParty: origin });
+  const supabase = await startSupabaseStandIn({
+    jwtSecret: clerk.supabaseJwtSecret,
+    clerkJwksUrl: `${clerk.url}/v1/jwks`,
+    clerkSecretKey: clerk.secretKey,
+    clerkIssuer: clerk.issuer,
+  });
+  const sessionId = clerk.createSession("user_alice");
+  // Real Clerk session tokens live 60 s; a local one lives an hour so the printed curl lines keep working.
+  const token = await clerk.mintSessionToken({ userId: "user_alice", sessionId, ttlSeconds: 3600 });
+  const env = {
+    CLERK_SECRET_KEY: clerk.secretKey,
+    CLERK_PUBLISHABLE_KEY: clerk.publishableKey,
+    CLERK_API_URL: clerk.url,
+    CLERK_AUTHORIZED_PARTIES: origin,
+    SUPABASE_URL: supabase.url,
+    SUPABASE_ANON_KEY: supabase.anonKey,
+  };
+  const banner = (base: string) => {
+    const api = `${base}/api`;
+    return `
+No CLERK_SECRET_KEY set, so local stand-ins are running:
+  Clerk Backend API  ${clerk.url}   (users user_alice, user_bob)
+  Supabase REST      ${supabase.url}   (tasks for both users, row level security on)
+
+Session token for user_alice (valid 1 hour):
+export TOKEN=${token}
+
+Try:
+curl -i ${api}/protected -H "Authorization: Bearer $TOKEN"
+curl -i ${api}/protected
+curl -i "${api}/supabase-data?limit=2" -H "Authorization: Bearer $TOKEN"
+curl -i ${api}/current-user -H "Authorization: Bearer $TOKEN"
+curl -i -X POST ${api}/update-user -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"firstName":"Ada"}'
+curl -i -X POST ${api}/update-user -d firstName=Ada
+
+Another token, minted as Clerk's Backend API does (valid 60 s):
+curl -s -X POST ${clerk.url}/v1/sessions/${sessionId}/tokens -H "Authorization: Bearer ${clerk.secretKey}"
+
+Smoke test:
+SMOKE_SESSION_TOKEN=$TOKEN npm run smoke -- --base-url ${base}
+CLERK_SECRET_KEY=${clerk.secretKey} CLERK_API_URL=${clerk.url} SMOKE_USER_ID=user_bob npm run smoke -- --base-url ${base}
+`;
+  };
+  return {
+    env,
+    banner,
+    async close() {
+      await Promise.all([clerk.close(), supabase.close()]);
+    },
+  };
+}
