@@ -1,0 +1,178 @@
+// The smoke CLI run the way users run it: against `npm start`, against the Supabase bundles under Deno
+// (behind Supabase's /functions/v1/<name> URLs), and against a broken deployment it must fail on.
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type StandInServer, serve } from "../scripts/stand-ins/http.ts";
+import { FUNCTIONS, type Running } from "./support/hosts.ts";
+import { denoHost, nodeBundleHost } from "./support/process-hosts.ts";
+import { type Stack, startStack } from "./support/stack.ts";
+
+const root = resolve(import.meta.dirname, "..");
+const node = resolve(root, "node_modules/.bin/node");
+
+interface SmokeRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function smoke(args: string[], env: Record<string, string>): Promise<SmokeRun> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(node, ["scripts/smoke.ts", ...args], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? "", ...env },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe("smoke against npm start (stand-ins, no keys)", () => {
+  let dev: ChildProcess;
+  let banner = "";
+  let base: string;
+  let earlyExit: (code: number | null) => void;
+
+  beforeAll(async () => {
+    const port = String(20000 + Math.floor(Math.random() * 20000));
+    base = `http://localhost:${port}`;
+    dev = spawn(node, ["scripts/dev.ts"], { cwd: root, env: { PATH: process.env.PATH ?? "", PORT: port } });
+    await new Promise<void>((ready, fail) => {
+      const timer = setTimeout(() => fail(new Error(`npm start not ready: ${banner}`)), 30_000);
+      createInterface({ input: dev.stdout! }).on("line", (line) => {
+        banner += `${line}\n`;
+        if (line.startsWith("Smoke test:")) {
+          clearTimeout(timer);
+          setTimeout(ready, 50);
+        }
+      });
+      dev.once("exit", onEarlyExit);
+      function onEarlyExit(code: number | null) {
+        fail(new Error(`npm start exited ${code}: ${banner}`));
+      }
+      earlyExit = onEarlyExit;
+    });
+  });
+  afterAll(async () => {
+    dev.off("exit", earlyExit);
+    const exited = new Promise((r) => dev.once("exit", r));
+    // Ctrl-C, as a user stops it: the server and both stand-ins must shut down.
+    dev.kill("SIGINT");
+    expect(await exited).toBe(0);
+  });
+
+  it("prints curl lines whose token works: 200 signed in, 401 signed out", async () => {
+    const token = /export TOKEN=(\S+)/.exec(banner)![1]!;
+    expect(banner).toContain(`curl -i ${base}/api/protected -H "Authorization: Bearer $TOKEN"`);
+    const signedIn = await fetch(`${base}/api/protected`, { headers: { authorization: `Bearer ${token}` } });
+    expect(signedIn.status).toBe(200);
+    expect((await fetch(`${base}/api/protected`)).status).toBe(401);
+  });
+
+  it("passes with SMOKE_SESSION_TOKEN, printing a table and restoring the name", async () => {
+    const token = /export TOKEN=(\S+)/.exec(banner)![1]!;
+    const run = await smoke(["--base-url", base, "--origin", base], { SMOKE_SESSION_TOKEN: token });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^\| check \| status \| ms \| result \|$/m);
+    expect(run.stdout).toMatch(/update-user restore firstName → 200 \| 200 \| \d+ \| pass/);
+    expect(run.stdout).toMatch(/^\d+ passed, 0 failed$/m);
+  });
+
+  it("passes minting its own token through the Backend API (CLERK_SECRET_KEY + SMOKE_USER_ID)", async () => {
+    const line = banner.split("\n").find((l) => l.startsWith("CLERK_SECRET_KEY="))!;
+    const env = Object.fromEntries(
+      line
+        .split(" ")
+        .filter((w) => w.includes("="))
+        .map((w) => w.split("=") as [string, string]),
+    );
+    const run = await smoke(["--base-url", base, "--json"], env);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as { results: { check: string; pass: boolean }[] };
+    expect(report.results.length).toBeGreaterThanOrEqual(13);
+    expect(report.results.every((r) => r.pass)).toBe(true);
+  });
+});
+
+describe("smoke against the Supabase bundles under Deno (--target supabase)", () => {
+  let stack: Stack;
+  let fns: Running;
+  let gateway: StandInServer;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    fns = await denoHost.start(stack.env);
+    // Supabase's gateway: /functions/v1/<name> → the function's own server.
+    gateway = await serve(async (req, body) => {
+      const name = new URL(req.url).pathname.replace("/functions/v1/", "") as (typeof FUNCTIONS)[number];
+      if (!FUNCTIONS.includes(name)) return new Response("Not Found", { status: 404 });
+      const target = new URL(fns.urlFor(name));
+      target.search = new URL(req.url).search;
+      const hasBody = req.method !== "GET" && req.method !== "HEAD";
+      return fetch(target, {
+        method: req.method,
+        headers: req.headers,
+        body: hasBody ? body : undefined,
+        redirect: "manual",
+      });
+    });
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await fns?.close();
+    await stack?.close();
+  });
+
+  it("passes, with a token minted through the Backend API", async () => {
+    const run = await smoke(
+      ["--base-url", gateway.url, "--target", "supabase", "--origin", "http://localhost:8888"],
+      {
+        CLERK_SECRET_KEY: stack.clerk.secretKey,
+        CLERK_API_URL: stack.clerk.url,
+        SMOKE_USER_ID: "user_bob",
+      },
+    );
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^\d+ passed, 0 failed$/m);
+  });
+});
+
+describe("smoke against a broken deployment", () => {
+  let stack: Stack;
+  let fns: Running;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    // Misconfigured: Supabase points at nothing listening.
+    fns = await nodeBundleHost.start({ ...stack.env, SUPABASE_URL: "http://127.0.0.1:9" });
+  });
+  afterAll(async () => {
+    await fns?.close();
+    await stack?.close();
+  });
+
+  it("exits non-zero and names the failing row", async () => {
+    const base = new URL(fns.urlFor("protected")).origin;
+    const run = await smoke(["--base-url", base], {
+      SMOKE_SESSION_TOKEN: await stack.clerk.mintSessionToken({ userId: "user_alice", ttlSeconds: 600 }),
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/\| supabase-data signed in → 200 \| 502 \| \d+ \| FAIL/);
+    expect(run.stdout).toMatch(/\| protected signed in → 200 \| 200 \| \d+ \| pass/);
+  });
+
+  it("bad arguments → usage and exit 2; unreachable URL → one clear line, exit 2", async () => {
+    const bad = await smoke(["--base-url", "not a url"], {});
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("Usage: npm run smoke");
+    const down = await smoke(["--base-url", "http://127.0.0.1:9"], { SMOKE_SESSION_TOKEN: "x" });
+    expect(down.code).toBe(2);
+    expect(down.stderr.trim().split("\n")).toHaveLength(1);
+    expect(down.stderr).toContain("Cannot reach http://127.0.0.1:9");
+  });
+});
