@@ -3,6 +3,7 @@ import { getCookieSuffix } from "@clerk/shared/keys";
 import type { Config } from "./config.ts";
 import type { HttpError } from "./errors.ts";
 import { JwksStore, JwksUnavailable } from "./jwks.ts";
+import { TokenCache } from "./token-cache.ts";
 import { callClerk, upstreamHttpError } from "./upstream.ts";
 
 /**
@@ -50,6 +51,7 @@ interface Isolate {
   clerk: ClerkClient;
   jwks: JwksStore | undefined;
   cookieSuffix: Promise<string> | undefined;
+  verified: TokenCache;
 }
 let isolate: Isolate | undefined;
 
@@ -71,6 +73,7 @@ function state(config: Config): Isolate {
             timeoutMs: config.upstreamTimeoutMs,
           }),
       cookieSuffix: undefined,
+      verified: new TokenCache(),
     };
   }
   return isolate;
@@ -126,6 +129,9 @@ async function keyForCandidates(
 export async function authenticate(req: Request, config: Config): Promise<Auth> {
   const s = state(config);
   const bearer = headerToken(req);
+  // The SDK reads a header token alone (cookies are ignored then), so a verified one can be remembered.
+  const known = bearer ? s.verified.get(bearer) : undefined;
+  if (known) return signedIn(s, config, known.userId, known.sessionId, bearer!);
   const jar = cookies(req);
   const hasSessionCookie = [...jar.keys()].some((k) => k.startsWith("__session"));
   const hasAuthorization = req.headers.has("authorization");
@@ -175,12 +181,18 @@ export async function authenticate(req: Request, config: Config): Promise<Auth> 
       auth.sessionStatus === "pending" ? AuthFailure.SessionPending : AuthFailure.SessionClaimsMissing;
     return { signedIn: false, reason, tokenPresented };
   }
-  const { userId, sessionId } = auth;
+  const { userId, sessionId, sessionClaims: claims } = auth;
+  if (bearer)
+    s.verified.set(bearer, { userId, sessionId, exp: claims.exp, nbf: claims.nbf, iat: claims.iat });
+  return signedIn(s, config, userId, sessionId, result.token);
+}
+
+function signedIn(s: Isolate, config: Config, userId: string, sessionId: string, token: string): SignedIn {
   return {
     signedIn: true,
     userId,
     sessionId,
-    token: result.token,
+    token,
     getToken: async (template) =>
       (await callClerk(config.upstreamTimeoutMs, () => s.clerk.sessions.getToken(sessionId, template))).jwt,
   };
