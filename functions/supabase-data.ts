@@ -28,13 +28,13 @@ export default defineFunction({
     // A Clerk JWT template token (the seed's flow), or with Supabase's native Clerk integration the
     // caller's own session token, which Supabase verifies against Clerk's keys.
     const template = ctx.config.supabaseTemplate;
-    const accessToken = template ? await auth.getToken(template) : auth.token;
+    const accessToken = template ? await auth.getToken(template, ctx.remainingMs()) : auth.token;
     const rows = await selectRows({
       ...supabase,
       accessToken,
       table: ctx.config.dataTable,
       limit,
-      timeoutMs: ctx.config.upstreamTimeoutMs,
+      timeoutMs: ctx.remainingMs(),
     });
     return json({ data: rows });
   },

@@ -31,8 +31,8 @@ export interface SignedIn {
   signedIn: true;
   userId: string;
   sessionId: string;
-  /** A token from the named Clerk JWT template, via the Backend API. */
-  getToken(template: string): Promise<string>;
+  /** A token from the named Clerk JWT template, via the Backend API, within `timeoutMs`. */
+  getToken(template: string, timeoutMs: number): Promise<string>;
   /** The caller's own verified session token (for Supabase's native Clerk integration). */
   token: string;
 }
@@ -131,7 +131,7 @@ export async function authenticate(req: Request, config: Config): Promise<Auth> 
   const bearer = headerToken(req);
   // The SDK reads a header token alone (cookies are ignored then), so a verified one can be remembered.
   const known = bearer ? s.verified.get(bearer) : undefined;
-  if (known) return signedIn(s, config, known.userId, known.sessionId, bearer!);
+  if (known) return signedIn(s, known.userId, known.sessionId, bearer!);
   const jar = cookies(req);
   const hasSessionCookie = [...jar.keys()].some((k) => k.startsWith("__session"));
   const hasAuthorization = req.headers.has("authorization");
@@ -184,17 +184,17 @@ export async function authenticate(req: Request, config: Config): Promise<Auth> 
   const { userId, sessionId, sessionClaims: claims } = auth;
   if (bearer)
     s.verified.set(bearer, { userId, sessionId, exp: claims.exp, nbf: claims.nbf, iat: claims.iat });
-  return signedIn(s, config, userId, sessionId, result.token);
+  return signedIn(s, userId, sessionId, result.token);
 }
 
-function signedIn(s: Isolate, config: Config, userId: string, sessionId: string, token: string): SignedIn {
+function signedIn(s: Isolate, userId: string, sessionId: string, token: string): SignedIn {
   return {
     signedIn: true,
     userId,
     sessionId,
     token,
-    getToken: async (template) =>
-      (await callClerk(config.upstreamTimeoutMs, () => s.clerk.sessions.getToken(sessionId, template))).jwt,
+    getToken: async (template, timeoutMs) =>
+      (await callClerk(timeoutMs, () => s.clerk.sessions.getToken(sessionId, template))).jwt,
   };
 }
 

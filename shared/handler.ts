@@ -10,6 +10,11 @@ export type Method = "GET" | "POST";
 export interface RequestContext {
   config: Config;
   requestId: string;
+  /**
+   * What is left of the request's upstream budget (UPSTREAM_TIMEOUT_MS from arrival), so a function
+   * making two upstream calls still answers within one timeout.
+   */
+  remainingMs(): number;
   /** Authenticate the request; the result is also noted in the log line. */
   auth(): Promise<Auth>;
   /** Authenticate, or throw 401 when signed out. */
@@ -59,6 +64,7 @@ export function defineFunction(def: FunctionDefinition): WebHandler {
         const ctx: RequestContext = {
           config: cfg,
           requestId,
+          remainingMs: () => Math.max(0, started + cfg.upstreamTimeoutMs - performance.now()),
           auth,
           requireAuth: async () => {
             const a = await auth();

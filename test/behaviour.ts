@@ -236,6 +236,15 @@ export function behaviourSuite(host: Host): void {
       expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 1000);
     });
 
+    it("Clerk and Supabase each slow but under the timeout → one deadline for both: 504 in time", async () => {
+      stack.clerk.server.fault({ path: /\/tokens\/supabase$/, delayMs: TIMEOUT_MS * 0.7 });
+      stack.supabase.server.fault({ path: "/rest/v1/tasks", delayMs: TIMEOUT_MS * 0.7 });
+      const started = Date.now();
+      const res = await call("supabase-data", { headers: bearer(alice) });
+      expect(res.status).toBe(504);
+      expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 1000);
+    });
+
     it("Supabase drops the connection → 502", async () => {
       stack.supabase.server.fault({ path: "/rest/v1/tasks", drop: true });
       const res = await call("supabase-data", { headers: bearer(alice) });
@@ -404,6 +413,29 @@ export function behaviourSuite(host: Host): void {
         expect(patches()).toEqual([]);
       },
     );
+
+    it("a streamed body (no Content-Length) is cut off at 16 KiB → 413, nothing reaches Clerk", async () => {
+      let sent = 0;
+      const chunk = new TextEncoder().encode(`{"firstName":"${"x".repeat(4096)}`);
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          // Up to 4 MiB if nobody stops reading: the function must stop long before.
+          if (sent > 4 * 1024 * 1024) controller.close();
+          else {
+            sent += chunk.byteLength;
+            controller.enqueue(chunk);
+          }
+        },
+      });
+      const res = await call("update-user", {
+        method: "POST",
+        headers: { authorization: `Bearer ${alice}`, "content-type": "application/json" },
+        body,
+      });
+      expect(res.status).toBe(413);
+      expect(await errorCode(res)).toBe("payload_too_large");
+      expect(patches()).toEqual([]);
+    });
 
     it("schema failures list each issue's path and message", async () => {
       const res = await post(alice, JSON.stringify({ firstName: "" }), "application/json");

@@ -34,7 +34,9 @@ export function buildRequest(fn: FunctionName, init: CallInit = {}, base = APP_U
     method: init.method ?? (fn === "update-user" ? "POST" : "GET"),
     headers: init.headers,
     body: init.body,
-  });
+    // Needed for ReadableStream bodies (streamed uploads).
+    duplex: "half",
+  } as RequestInit);
 }
 
 /** In-process: each start is a fresh module graph (a new "isolate") reading process.env. */

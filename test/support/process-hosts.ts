@@ -96,7 +96,13 @@ function running(
     call: (fn: FunctionName, init: CallInit = {}) => {
       const method = init.method ?? (fn === "update-user" ? "POST" : "GET");
       const url = `${urls[fn]}${init.query ? `?${init.query}` : ""}`;
-      return fetch(url, { method, headers: init.headers, body: init.body, redirect: "manual" });
+      return fetch(url, {
+        method,
+        headers: init.headers,
+        body: init.body,
+        redirect: "manual",
+        duplex: "half",
+      } as RequestInit);
     },
     logs: () => logs,
     close: async () => {

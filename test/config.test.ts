@@ -1,0 +1,129 @@
+// Configuration read through the one accessor: failures answer 500 server_misconfigured and log the
+// variable's name, never its value; optional variables change behaviour as documented.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type Running, sourceHost } from "./support/hosts.ts";
+import { APP_ORIGIN, type Stack, startStack } from "./support/stack.ts";
+
+let stack: Stack;
+let fns: Running | undefined;
+let alice: string;
+beforeAll(async () => {
+  stack = await startStack();
+  alice = await stack.clerk.mintSessionToken({ userId: "user_alice", ttlSeconds: 600 });
+});
+afterAll(async () => {
+  await stack.close();
+});
+afterEach(async () => {
+  await fns?.close();
+  fns = undefined;
+});
+
+const start = async (env: Record<string, string | undefined>) => {
+  const merged = Object.fromEntries(
+    Object.entries({ ...stack.env, ...env }).filter((e): e is [string, string] => e[1] !== undefined),
+  );
+  fns = await sourceHost.start(merged);
+  return fns;
+};
+const bearer = () => ({ authorization: `Bearer ${alice}` });
+
+describe("misconfiguration → 500 server_misconfigured, naming the variable only in the log", () => {
+  it.each([
+    ["CLERK_SECRET_KEY missing", { CLERK_SECRET_KEY: undefined }, "CLERK_SECRET_KEY"],
+    ["CLERK_SECRET_KEY malformed", { CLERK_SECRET_KEY: "secret-value-123" }, "CLERK_SECRET_KEY"],
+    [
+      "CLERK_PUBLISHABLE_KEY not a pk",
+      { CLERK_PUBLISHABLE_KEY: "pk_test_bm90IGEgaG9zdA" },
+      "CLERK_PUBLISHABLE_KEY",
+    ],
+    ["CLERK_JWT_KEY not a PEM", { CLERK_JWT_KEY: "MIIBIjANBgkq-not-a-pem" }, "CLERK_JWT_KEY"],
+    [
+      "CLERK_AUTHORIZED_PARTIES not origins",
+      { CLERK_AUTHORIZED_PARTIES: "example.com/path" },
+      "CLERK_AUTHORIZED_PARTIES",
+    ],
+    ["UPSTREAM_TIMEOUT_MS not a number", { UPSTREAM_TIMEOUT_MS: "soon" }, "UPSTREAM_TIMEOUT_MS"],
+  ])("%s", async (_name, env, variable) => {
+    const f = await start(env);
+    const res = await f.call("protected", { headers: bearer() });
+    expect(res.status).toBe(500);
+    const text = await res.text();
+    expect(JSON.parse(text).error.code).toBe("server_misconfigured");
+    expect(text).not.toContain(variable);
+    const line = f.logs().at(-1) as { reason: string };
+    expect(line.reason).toContain(variable);
+    for (const value of Object.values(env)) if (value) expect(JSON.stringify(f.logs())).not.toContain(value);
+  });
+
+  it("SUPABASE_URL missing: supabase-data is 500 (before any Clerk call), the others still work", async () => {
+    const f = await start({ SUPABASE_URL: undefined });
+    stack.resetCalls();
+    const res = await f.call("supabase-data", { headers: bearer() });
+    expect(res.status).toBe(500);
+    expect((f.logs().at(-1) as { reason: string }).reason).toContain("SUPABASE_URL");
+    expect(stack.clerkCalls()).toEqual([]);
+    expect((await f.call("protected", { headers: bearer() })).status).toBe(200);
+  });
+});
+
+describe("optional variables", () => {
+  it("blank values count as unset (dashboards save emptied fields as empty strings)", async () => {
+    const f = await start({ CLERK_JWT_KEY: "", DATA_TABLE: "  " });
+    expect((await f.call("supabase-data", { headers: bearer() })).status).toBe(200);
+  });
+
+  it("CORS_ALLOWED_ORIGINS=* → Access-Control-Allow-Origin: * and never credentials", async () => {
+    const f = await start({ CORS_ALLOWED_ORIGINS: "*" });
+    const pre = await f.call("protected", {
+      method: "OPTIONS",
+      headers: { origin: "https://anywhere.example" },
+    });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get("access-control-allow-origin")).toBe("*");
+    expect(pre.headers.get("access-control-allow-credentials")).toBeNull();
+    const res = await f.call("protected", { headers: { ...bearer(), origin: "https://anywhere.example" } });
+    expect(res.headers.get("access-control-allow-origin")).toBe("*");
+  });
+
+  it("CORS_ALLOWED_ORIGINS replaces the authorized parties as the CORS list", async () => {
+    const f = await start({ CORS_ALLOWED_ORIGINS: "https://app.example" });
+    const allowed = await f.call("protected", {
+      method: "OPTIONS",
+      headers: { origin: "https://app.example" },
+    });
+    expect(allowed.headers.get("access-control-allow-origin")).toBe("https://app.example");
+    const other = await f.call("protected", { method: "OPTIONS", headers: { origin: APP_ORIGIN } });
+    expect(other.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("SIGN_IN_URL may be absolute", async () => {
+    const f = await start({ SIGN_IN_URL: "https://accounts.example/sign-in" });
+    const res = await f.call("update-user", {
+      method: "POST",
+      body: "{}",
+      headers: { "content-type": "application/json" },
+    });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("https://accounts.example/sign-in");
+  });
+
+  it("DATA_TABLE names the table read; a missing one is an upstream error, not a crash", async () => {
+    const f = await start({ DATA_TABLE: "no_such_table" });
+    const res = await f.call("supabase-data", { headers: bearer() });
+    expect(res.status).toBe(502);
+    expect(await res.text()).not.toContain("no_such_table");
+  });
+
+  it("CLERK_SUPABASE_TEMPLATE=none passes the session token to Supabase (native integration), no Clerk call", async () => {
+    const f = await start({ CLERK_SUPABASE_TEMPLATE: "none", CLERK_JWT_KEY: stack.clerk.jwtKeyPem });
+    stack.resetCalls();
+    const res = await f.call("supabase-data", { headers: bearer() });
+    expect(res.status).toBe(200);
+    const { data } = (await res.json()) as { data: { user_id: string }[] };
+    expect(data.length).toBeGreaterThan(0);
+    expect(data.every((r) => r.user_id === "user_alice")).toBe(true);
+    expect(stack.clerkCalls()).toEqual([]);
+    expect(stack.supabase.server.requests.at(-1)!.headers.authorization).toBe(`Bearer ${alice}`);
+  });
+});
