@@ -9,7 +9,9 @@ export default defineFunction({
   method: "GET",
   async handle(_req, ctx) {
     const { userId } = await ctx.requireAuth();
-    const user = await fetchUser(ctx.remainingMs(), () => clerkClient(ctx.config).users.getUser(userId));
+    const user = await fetchUser(ctx.remainingMs(), userId, () =>
+      clerkClient(ctx.config).users.getUser(userId),
+    );
     return json({ user });
   },
 });

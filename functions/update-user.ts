@@ -39,7 +39,7 @@ export default defineFunction({
     }
     const params = validate(UpdateUserBody, await readBody(req, MAX_BODY_BYTES));
     try {
-      const user = await fetchUser(ctx.remainingMs(), () =>
+      const user = await fetchUser(ctx.remainingMs(), auth.userId, () =>
         clerkClient(ctx.config).users.updateUser(auth.userId, params),
       );
       return json({ user });

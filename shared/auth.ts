@@ -97,6 +97,37 @@ function cookies(req: Request): Map<string, string> {
   return jar;
 }
 
+/**
+ * The request as @clerk/backend should see it: without Clerk's handshake query parameters and cookies and
+ * without the refresh cookie. With them the SDK calls Clerk from inside authenticateRequest, outside our
+ * deadline and JWKS bound (a handshake nonce costs a Backend API call, a handshake token a JWKS fetch for
+ * any kid, an expired session token plus `__refresh_*` a refresh call), and in a development instance a
+ * handshake token that fails verification makes authenticateRequest throw. These API functions never
+ * complete a handshake or set cookies, so none of that applies.
+ */
+const SDK_ONLY_QUERY = /^__clerk_handshake/;
+const SDK_ONLY_COOKIE = /^(?:__clerk_handshake|__refresh)/;
+function forSdk(req: Request): Request {
+  // Almost every request carries none of them: hand it over untouched.
+  if (
+    !req.url.includes("__clerk_handshake") &&
+    !/__clerk_handshake|__refresh/.test(req.headers.get("cookie") ?? "")
+  ) {
+    return req;
+  }
+  const url = new URL(req.url);
+  for (const name of [...url.searchParams.keys()])
+    if (SDK_ONLY_QUERY.test(name)) url.searchParams.delete(name);
+  const headers = new Headers(req.headers);
+  const cookie = headers.get("cookie");
+  if (cookie !== null) {
+    const kept = cookie.split(";").filter((part) => !SDK_ONLY_COOKIE.test(part.split("=", 1)[0]!.trim()));
+    headers.set("cookie", kept.join(";"));
+  }
+  // Authentication reads only the URL and headers; the body stays with the function.
+  return new Request(url, { method: req.method, headers });
+}
+
 function kidOf(token: string): string | undefined | null {
   try {
     const header = JSON.parse(atob(token.split(".")[0]!.replace(/-/g, "+").replace(/_/g, "/")));
@@ -161,7 +192,7 @@ export async function authenticate(req: Request, config: Config): Promise<Auth> 
     }
   }
 
-  const result = await s.clerk.authenticateRequest(req, {
+  const result = await s.clerk.authenticateRequest(forSdk(req), {
     acceptsToken: "session_token",
     jwtKey,
     // @clerk/backend ignores these on createClerkClient(); they only take effect per call.

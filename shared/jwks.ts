@@ -55,6 +55,7 @@ export class JwksStore {
   private fetchedAt = 0;
   private attemptedAt = Number.NEGATIVE_INFINITY;
   private inflight: Promise<void> | undefined;
+  private lastFailure: JwksUnavailable | undefined;
   private readonly opts: JwksStoreOptions;
 
   constructor(opts: JwksStoreOptions) {
@@ -81,13 +82,21 @@ export class JwksStore {
         if (this.pems.size === 0) throw err;
       }
     }
+    // No keys at all and still inside the retry backoff: Clerk is unavailable, the kid is not "unknown".
+    if (this.pems.size === 0) throw this.lastFailure ?? new JwksUnavailable(undefined);
     return this.pems.get(kid);
   }
 
   private refresh(now: number): Promise<void> {
-    this.inflight ??= this.load(now).finally(() => {
-      this.inflight = undefined;
-    });
+    this.inflight ??= this.load(now)
+      .catch((err: unknown) => {
+        this.lastFailure =
+          err instanceof JwksUnavailable ? err : new JwksUnavailable(undefined, { cause: err });
+        throw this.lastFailure;
+      })
+      .finally(() => {
+        this.inflight = undefined;
+      });
     return this.inflight;
   }
 
