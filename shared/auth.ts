@@ -1,5 +1,6 @@
-import { type ClerkClient, createClerkClient } from "@clerk/backend";
+import { type ClerkClient, createClerkClient, verifyToken } from "@clerk/backend";
 import { getCookieSuffix } from "@clerk/shared/keys";
+import type { JwtPayload } from "@clerk/shared/types";
 import type { Config } from "./config.ts";
 import type { HttpError } from "./errors.ts";
 import { JwksStore, JwksUnavailable } from "./jwks.ts";
@@ -20,6 +21,7 @@ export const AuthFailure = {
   SessionPending: "session-pending",
   SessionClaimsMissing: "session-claims-missing",
   TokenExpired: "token-expired",
+  TokenTypeMismatch: "token-type-mismatch",
   TokenNotActiveYet: "token-not-active-yet",
   TokenIatInTheFuture: "token-iat-in-the-future",
   /** An Authorization header that is not `Bearer <token>` (the SDK would silently look for cookies). */
@@ -64,6 +66,8 @@ function state(config: Config): Isolate {
         secretKey: config.secretKey,
         publishableKey: config.publishableKey,
         apiUrl: config.apiUrl,
+        // No SDK telemetry from an API function (and no banner in the structured logs).
+        telemetry: { disabled: true },
       }),
       jwks: config.jwtKey
         ? undefined
@@ -128,14 +132,55 @@ function forSdk(req: Request): Request {
   return new Request(url, { method: req.method, headers });
 }
 
-function kidOf(token: string): string | undefined | null {
+/** The JOSE header, or null when the token is not even shaped like a JWT. */
+function headerOf(token: string): Record<string, unknown> | null {
   try {
     const header = JSON.parse(atob(token.split(".")[0]!.replace(/-/g, "+").replace(/_/g, "/")));
-    return typeof header?.kid === "string" ? header.kid : undefined;
+    return header && typeof header === "object" ? header : null;
   } catch {
     return null;
   }
 }
+
+function kidOf(token: string): string | undefined | null {
+  const header = headerOf(token);
+  if (!header) return null;
+  return typeof header.kid === "string" ? header.kid : undefined;
+}
+
+/** Clerk's JWT categories (`cat` header) that a session token may carry; any other is not a session. */
+const SESSION_CATEGORIES = new Set([undefined, "cl_B7d4PD111AAA", "cl_I7d4PD111III"]);
+
+/**
+ * A header token, checked exactly as authenticateRequest checks one (category, then verifyToken with the
+ * same options, then the pending-session rule) — but without building its cookie and handshake context
+ * (URL parsing and a SHA-1 of the publishable key per request), which costs as much as the verification.
+ */
+async function verifyHeaderToken(
+  token: string,
+  jwtKey: string | undefined,
+  config: Config,
+): Promise<{ claims: JwtPayload } | { reason: string }> {
+  if (!SESSION_CATEGORIES.has(headerOf(token)?.cat as string | undefined)) {
+    return { reason: AuthFailure.TokenTypeMismatch };
+  }
+  try {
+    const claims = await verifyToken(token, {
+      jwtKey,
+      secretKey: config.secretKey,
+      apiUrl: config.apiUrl,
+      authorizedParties: sdkAuthorizedParties(config),
+      issuer: config.issuer,
+    });
+    return { claims };
+  } catch (err) {
+    return { reason: (err as { reason?: string }).reason ?? AuthFailure.TokenInvalid };
+  }
+}
+
+// @clerk/backend ignores authorizedParties on createClerkClient(); they only take effect per call.
+const sdkAuthorizedParties = (config: Config) =>
+  config.authorizedParties.length > 0 ? config.authorizedParties : undefined;
 
 /**
  * JWKS mode: find the key for the token(s) the SDK may verify, so it can verify networklessly.
@@ -192,11 +237,20 @@ export async function authenticate(req: Request, config: Config): Promise<Auth> 
     }
   }
 
+  if (bearer) {
+    const verified = await verifyHeaderToken(bearer, jwtKey, config);
+    if ("reason" in verified) return { signedIn: false, reason: verified.reason, tokenPresented };
+    const { sub, sid, sts, exp, nbf, iat } = verified.claims;
+    if (sts === "pending") return { signedIn: false, reason: AuthFailure.SessionPending, tokenPresented };
+    if (!sub || !sid) return { signedIn: false, reason: AuthFailure.SessionClaimsMissing, tokenPresented };
+    s.verified.set(bearer, { userId: sub, sessionId: sid, exp, nbf, iat });
+    return signedIn(s, sub, sid, bearer);
+  }
+
   const result = await s.clerk.authenticateRequest(forSdk(req), {
     acceptsToken: "session_token",
     jwtKey,
-    // @clerk/backend ignores these on createClerkClient(); they only take effect per call.
-    authorizedParties: config.authorizedParties.length > 0 ? config.authorizedParties : undefined,
+    authorizedParties: sdkAuthorizedParties(config),
     // The SDK checks `iss` only when asked; the issuer is the Frontend API host in the publishable key.
     issuer: config.issuer,
   });
@@ -212,10 +266,7 @@ export async function authenticate(req: Request, config: Config): Promise<Auth> 
       auth.sessionStatus === "pending" ? AuthFailure.SessionPending : AuthFailure.SessionClaimsMissing;
     return { signedIn: false, reason, tokenPresented };
   }
-  const { userId, sessionId, sessionClaims: claims } = auth;
-  if (bearer)
-    s.verified.set(bearer, { userId, sessionId, exp: claims.exp, nbf: claims.nbf, iat: claims.iat });
-  return signedIn(s, userId, sessionId, result.token);
+  return signedIn(s, auth.userId, auth.sessionId, result.token);
 }
 
 function signedIn(s: Isolate, userId: string, sessionId: string, token: string): SignedIn {
