@@ -81,7 +81,8 @@ export function defineFunction(def: FunctionDefinition): WebHandler {
       res = toErrorResponse(err, requestId, log);
     }
 
-    const headers = new Headers(res.headers);
+    // Every Response here was built by this code, so its headers are mutable: no second copy per request.
+    const { headers } = res;
     headers.set("x-request-id", requestId);
     headers.set("cache-control", "no-store");
     if (config && req.method !== "OPTIONS") {
@@ -90,7 +91,7 @@ export function defineFunction(def: FunctionDefinition): WebHandler {
     log.status = res.status;
     log.durationMs = Math.round((performance.now() - started) * 10) / 10;
     writeLog(log);
-    return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+    return res;
   };
 }
 
