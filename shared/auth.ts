@@ -275,8 +275,14 @@ function signedIn(s: Isolate, userId: string, sessionId: string, token: string):
     userId,
     sessionId,
     token,
-    getToken: async (template, timeoutMs) =>
-      (await callClerk(timeoutMs, () => s.clerk.sessions.getToken(sessionId, template))).jwt,
+    getToken: async (template, timeoutMs) => {
+      const token: unknown = await callClerk(timeoutMs, () => s.clerk.sessions.getToken(sessionId, template));
+      // The SDK hands back a body it could not read as JSON (e.g. text with status 200) as is; without a jwt
+      // there is nothing to give Supabase (it would be sent `Bearer undefined`).
+      const jwt = (token as { jwt?: unknown } | null | undefined)?.jwt;
+      if (typeof jwt !== "string" || jwt === "") throw upstreamHttpError({ service: "clerk", status: 502 });
+      return jwt;
+    },
   };
 }
 
@@ -300,5 +306,11 @@ function jwksError(err: unknown): HttpError {
   if (!(err instanceof JwksUnavailable))
     return upstreamHttpError({ service: "clerk", status: 0, cause: err });
   const timedOut = err.cause instanceof Error && err.cause.name === "TimeoutError";
-  return upstreamHttpError({ service: "clerk", status: err.status, timedOut, cause: err });
+  return upstreamHttpError({
+    service: "clerk",
+    status: err.status,
+    retryAfter: err.retryAfter,
+    timedOut,
+    cause: err,
+  });
 }

@@ -16,9 +16,12 @@ const CLERK_API_VERSION = "2026-05-12";
 
 export class JwksUnavailable extends Error {
   readonly status: number | undefined;
-  constructor(status: number | undefined, options?: ErrorOptions) {
+  /** Clerk's Retry-After with a 429, passed on to the client (SPEC §4). */
+  readonly retryAfter: string | null;
+  constructor(status: number | undefined, options?: ErrorOptions & { retryAfter?: string | null }) {
     super("Clerk JWKS could not be loaded", options);
     this.status = status;
+    this.retryAfter = options?.retryAfter ?? null;
   }
 }
 
@@ -114,7 +117,7 @@ export class JwksStore {
     }
     if (!res.ok) {
       await res.body?.cancel();
-      throw new JwksUnavailable(res.status);
+      throw new JwksUnavailable(res.status, { retryAfter: res.headers.get("retry-after") });
     }
     let keys: Jwk[];
     try {

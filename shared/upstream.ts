@@ -79,10 +79,14 @@ export function clerkError(err: unknown): HttpError {
   if (isTimeout(err)) return upstreamHttpError({ service: "clerk", timedOut: true });
   if (isClerkAPIResponseError(err)) {
     const retryAfter = err.retryAfter === undefined ? null : String(err.retryAfter);
+    // The SDK reports a connection failure as an error without an HTTP status, but also a body labelled
+    // application/json that does not parse (it drops the status then, keeping JSON.parse's message as an
+    // `unexpected_error`): Clerk did answer, badly.
+    const first = err.errors[0];
+    const unparsable = !err.status && first?.code === "unexpected_error" && /JSON/.test(first.message);
     return upstreamHttpError({
       service: "clerk",
-      // The SDK reports a connection failure as an error without an HTTP status.
-      status: err.status || undefined,
+      status: err.status || (unparsable ? 502 : undefined),
       code: err.errors[0]?.code,
       retryAfter,
       cause: err,
