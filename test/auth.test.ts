@@ -237,39 +237,5 @@ forEachMode((mode, ctx) => {
   }
 });
 
-// Clerk's handshake and refresh machinery is for pages; API functions must neither run it nor let it
-// cost a Backend API call (found by probing: a handshake token made the SDK throw → 500, a nonce or a
-// refresh cookie cost a Clerk call per request, outside the deadline).
-forEachMode((_mode, ctx) => {
-  const handshakeJwt = async (s: Stack) => mint(s, { header: { kid: `ins_random_${Math.random()}` } });
-  it.each([
-    [
-      "?__clerk_handshake=<jwt>",
-      async (s: Stack) => ({ query: `__clerk_handshake=${await handshakeJwt(s)}` }),
-    ],
-    [
-      "__clerk_handshake cookie",
-      async (s: Stack) => ({ headers: { cookie: `__clerk_handshake=${await handshakeJwt(s)}` } }),
-    ],
-    ["?__clerk_handshake_nonce=abc", async () => ({ query: "__clerk_handshake_nonce=abc" })],
-    ["__clerk_handshake_nonce cookie", async () => ({ headers: { cookie: "__clerk_handshake_nonce=abc" } })],
-    [
-      "expired __session with __client_uat and a __refresh cookie",
-      async (s: Stack) => ({
-        headers: {
-          cookie: `__session=${await mint(s, { now: now() - 120, ttlSeconds: 60 })}; __client_uat=${now() - 200}; __clerk_db_jwt=dvb_local; __refresh_abc=r`,
-        },
-      }),
-    ],
-  ] as const)("%s → 401 and no Clerk call", async (_name, build) => {
-    const stack = ctx.stack();
-    const init = await build(stack);
-    // Warm the isolate's key store first: its one JWKS fetch is not what is under test.
-    await ctx.fns().call("protected", { headers: header(await mint(stack)) });
-    stack.resetCalls();
-    const res = await ctx.fns().call("protected", init);
-    expect(res.status).toBe(401);
-    expect(stack.clerkCalls()).toEqual([]);
-    expect(stack.jwksFetches()).toBe(0);
-  });
-});
+// The handshake/refresh cases (Clerk's page machinery must not run in API functions) live in
+// test/attacks.test.ts, on every host.
