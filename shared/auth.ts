@@ -1,9 +1,10 @@
-import { type ClerkClient, createClerkClient, verifyToken } from "@clerk/backend";
+import { type ClerkClient, createClerkClient } from "@clerk/backend";
 import { getCookieSuffix } from "@clerk/shared/keys";
 import type { JwtPayload } from "@clerk/shared/types";
 import type { Config } from "./config.ts";
 import type { HttpError } from "./errors.ts";
 import { JwksStore, JwksUnavailable } from "./jwks.ts";
+import { TokenRejected, verifySessionToken } from "./session-token.ts";
 import { TokenCache } from "./token-cache.ts";
 import { callClerk, upstreamHttpError } from "./upstream.ts";
 
@@ -152,29 +153,29 @@ function kidOf(token: string): string | undefined | null {
 const SESSION_CATEGORIES = new Set([undefined, "cl_B7d4PD111AAA", "cl_I7d4PD111III"]);
 
 /**
- * A header token, checked exactly as authenticateRequest checks one (category, then verifyToken with the
- * same options, then the pending-session rule) — but without building its cookie and handshake context
- * (URL parsing and a SHA-1 of the publishable key per request), which costs as much as the verification.
+ * A header token, checked as authenticateRequest checks one (category, then the token's signature and
+ * claims, then the pending-session rule), without building its cookie and handshake context (URL parsing
+ * and a SHA-1 of the publishable key per request) and with the key imported once (session-token.ts).
  */
 async function verifyHeaderToken(
   token: string,
-  jwtKey: string | undefined,
+  pem: string | undefined,
   config: Config,
 ): Promise<{ claims: JwtPayload } | { reason: string }> {
   if (!SESSION_CATEGORIES.has(headerOf(token)?.cat as string | undefined)) {
     return { reason: AuthFailure.TokenTypeMismatch };
   }
+  if (!pem) return { reason: AuthFailure.KidUnknown };
   try {
-    const claims = await verifyToken(token, {
-      jwtKey,
-      secretKey: config.secretKey,
-      apiUrl: config.apiUrl,
+    const claims = await verifySessionToken(token, {
+      pem,
       authorizedParties: sdkAuthorizedParties(config),
       issuer: config.issuer,
     });
     return { claims };
   } catch (err) {
-    return { reason: (err as { reason?: string }).reason ?? AuthFailure.TokenInvalid };
+    if (err instanceof TokenRejected) return { reason: err.reason };
+    throw err;
   }
 }
 
