@@ -6,6 +6,16 @@
 /** @clerk/backend's default clock skew for exp/nbf/iat. */
 const SKEW_MS = 5_000;
 const MAX_ENTRIES = 1_000;
+/** How many first sightings are remembered (as 31-bit hashes: small integers, nothing for the GC). */
+const SEEN_SLOTS = 4_096;
+
+/** FNV-1a over the signature part, enough to tell "seen before" apart from "new" in a small window. */
+function hashOf(token: string): number {
+  let h = 0x811c9dc5;
+  for (let i = token.lastIndexOf(".") + 1; i < token.length; i++)
+    h = Math.imul(h ^ token.charCodeAt(i), 0x01000193);
+  return h & 0x7fffffff;
+}
 
 export interface VerifiedToken {
   userId: string;
@@ -18,6 +28,12 @@ export interface VerifiedToken {
 
 export class TokenCache {
   private entries = new Map<string, VerifiedToken>();
+  // A token is admitted on its second verification: a client that reuses its token is cached from its
+  // second call, while a stream of one-off tokens never churns the map (each churned entry would outlive
+  // a young-generation GC and pile up in the old one: 2x the RSS under load, measured by npm run bench).
+  private seen = new Set<number>();
+  private seenOrder = new Int32Array(SEEN_SLOTS);
+  private seenNext = 0;
 
   get(token: string, now = Date.now()): VerifiedToken | undefined {
     const entry = this.entries.get(token);
@@ -31,6 +47,14 @@ export class TokenCache {
   }
 
   set(token: string, verified: VerifiedToken): void {
+    const hash = hashOf(token);
+    if (!this.seen.has(hash)) {
+      if (this.seen.size >= SEEN_SLOTS) this.seen.delete(this.seenOrder[this.seenNext]!);
+      this.seen.add(hash);
+      this.seenOrder[this.seenNext] = hash;
+      this.seenNext = (this.seenNext + 1) % SEEN_SLOTS;
+      return;
+    }
     if (this.entries.size >= MAX_ENTRIES) {
       // Maps iterate in insertion order: drop the oldest.
       this.entries.delete(this.entries.keys().next().value!);
