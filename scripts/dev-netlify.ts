@@ -19,7 +19,7 @@ const services = process.env.CLERK_SECRET_KEY
   : await startLocalServices(`http://localhost:${port}`);
 
 // netlify dev hands the functions its own process environment (and the site's .env).
-const child = spawn(cli, ["dev", "--offline", "--no-open", "--port", String(port)], {
+const child = spawn(cli, ["dev", "--offline", "--no-open", "--skip-gitignore", "--port", String(port)], {
   cwd: root,
   stdio: "inherit",
   env: { ...process.env, ...netlifyEnv(services?.env) },
