@@ -6,6 +6,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
+import { stopProcess } from "./process-hosts.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 
@@ -62,13 +63,6 @@ export async function startBundleServer(env: Record<string, string>): Promise<Bu
     pid: proc.pid!,
     lines,
     logs,
-    async close() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      const exited = new Promise((r) => proc.once("exit", r));
-      proc.kill("SIGTERM");
-      const timer = setTimeout(() => proc.kill("SIGKILL"), 3000);
-      await exited;
-      clearTimeout(timer);
-    },
+    close: () => stopProcess(proc),
   };
 }

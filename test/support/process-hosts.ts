@@ -76,8 +76,12 @@ function spawnServer(
 }
 
 async function stop(child: Child): Promise<void> {
-  const { proc } = child;
-  proc.off("exit", child.onEarlyExit);
+  child.proc.off("exit", child.onEarlyExit);
+  await stopProcess(child.proc);
+}
+
+/** SIGTERM, then SIGKILL after 3 s; resolves once the process is gone. */
+export async function stopProcess(proc: ChildProcess): Promise<void> {
   if (proc.exitCode !== null || proc.signalCode !== null) return;
   const exited = new Promise((r) => proc.once("exit", r));
   proc.kill("SIGTERM");
