@@ -6,19 +6,20 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
+import { FUNCTION_NAMES, type FunctionName } from "./serve.ts";
+
+export { FUNCTION_NAMES };
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(root, "dist");
 
 /** Minified raw-size budgets (KiB): the three Clerk-only functions must not pull in supabase-js. */
-export const BUDGETS_KIB = {
+export const BUDGETS_KIB: Record<FunctionName, number> = {
   protected: 180,
   "current-user": 180,
   "update-user": 190,
   "supabase-data": 400,
-} as const;
-export type FunctionName = keyof typeof BUDGETS_KIB;
-export const FUNCTION_NAMES = Object.keys(BUDGETS_KIB) as FunctionName[];
+};
 
 // Netlify only routes the methods listed in `config.method`; listing all seven lets each function answer
 // 405 itself with an Allow header, as SPEC §2 asks.

@@ -9,7 +9,9 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 
 export type WebHandler = (req: Request, context?: unknown) => Promise<Response>;
+/** The four functions: the one list build, local servers and tests share. */
 export const FUNCTION_NAMES = ["protected", "supabase-data", "current-user", "update-user"] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /** Imports each function from source (`functions/<name>.ts`) or from a bundle directory (`<name>.mjs`). */
 export async function loadHandlers(bundles?: string): Promise<Record<string, WebHandler>> {

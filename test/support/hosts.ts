@@ -1,10 +1,11 @@
 // A "host" runs the four functions somewhere (in-process from source, built bundles on Node or Deno,
 // netlify dev) with a given environment. The behaviour suite only talks to this interface.
 import { vi } from "vitest";
+import { FUNCTION_NAMES, type FunctionName } from "../../scripts/serve.ts";
 import type { WebHandler } from "../../shared/handler.ts";
 
-export const FUNCTIONS = ["protected", "supabase-data", "current-user", "update-user"] as const;
-export type FunctionName = (typeof FUNCTIONS)[number];
+export const FUNCTIONS = FUNCTION_NAMES;
+export type { FunctionName };
 
 export interface CallInit {
   method?: string;
