@@ -6,7 +6,7 @@ import { type StandInServer, serve } from "../scripts/stand-ins/http.ts";
 import { type Running, sourceHost } from "./support/hosts.ts";
 
 const fixtures = JSON.parse(
-  readFileSync(new URL("../../shared/reference/clerk-fixtures.json", import.meta.url), "utf8"),
+  readFileSync(new URL("./fixtures/clerk/clerk-fixtures.json", import.meta.url), "utf8"),
 ) as {
   publishableKey: string;
   authorizedParty: string;

@@ -1,7 +1,7 @@
 // Local stand-in for Clerk's Backend API (BAPI), version 2026-05-12 — the version @clerk/backend 3.x
 // sends as `Clerk-API-Version`. It covers what this project touches: JWKS, get/update a user, create a
 // session, session tokens and the "supabase" JWT template. Response bodies follow the published OpenAPI
-// spec (shared/reference/clerk-bapi-2026-05-12.yml); test/stand-ins/clerk.test.ts validates them against
+// spec (test/fixtures/clerk/clerk-bapi-2026-05-12.yml); test/stand-ins/clerk.test.ts validates them against
 // it and drives the stand-in with the real SDK. Runs under Node 24 (type stripping) and Deno.
 import { exportJWK, exportSPKI, generateKeyPair, type JWTHeaderParameters, SignJWT } from "jose";
 import { type StandInServer, serve } from "./http.ts";

@@ -10,8 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { type ClerkStandIn, startClerkStandIn } from "../../scripts/stand-ins/clerk.ts";
 
-// shared/ sits beside the repository checkout.
-const specUrl = new URL("../../../shared/reference/clerk-bapi-2026-05-12.yml", import.meta.url);
+const specUrl = new URL("../fixtures/clerk/clerk-bapi-2026-05-12.yml", import.meta.url);
 const spec = parse(readFileSync(specUrl, "utf8"));
 
 /** OpenAPI 3.0 → JSON Schema: `nullable` becomes a null alternative, `discriminator` (a hint) goes. */
