@@ -1,4 +1,4 @@
-import { clerkClient } from "../shared/auth.ts";
+import { clerkClient } from "../shared/auth/index.ts";
 import { defineFunction } from "../shared/handler.ts";
 import { json } from "../shared/http.ts";
 import { fetchUser } from "../shared/user.ts";

@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { clerkClient } from "../shared/auth.ts";
+import { clerkClient } from "../shared/auth/index.ts";
 import { readBody } from "../shared/body.ts";
 import { ErrorCode, HttpError } from "../shared/errors.ts";
 import { defineFunction } from "../shared/handler.ts";

@@ -4,7 +4,12 @@ interface EnvSource {
   get(name: string): string | undefined;
 }
 
-const runtime = globalThis as typeof globalThis & { Netlify?: { env: EnvSource }; Deno?: { env: EnvSource } };
+// Typed by hand: shared/ compiles without Node's or Deno's types, so no other module can reach them.
+const runtime = globalThis as typeof globalThis & {
+  Netlify?: { env: EnvSource };
+  Deno?: { env: EnvSource };
+  process?: { env: Record<string, string | undefined> };
+};
 
 export function readEnv(name: string): string | undefined {
   const source = runtime.Netlify?.env ?? runtime.Deno?.env;

@@ -1,4 +1,4 @@
-import { type Auth, authenticate, type SignedIn } from "./auth.ts";
+import { type Auth, authenticate, type SignedIn } from "./auth/index.ts";
 import { type Config, getConfig } from "./config.ts";
 import { corsHeaders, preflight } from "./cors.ts";
 import { ErrorCode, HttpError } from "./errors.ts";

@@ -1,3 +1,4 @@
+import type { AuthFailure } from "./auth/reasons.ts";
 import { ErrorCode, HttpError } from "./errors.ts";
 
 /** Keys never sent to a client, at any depth: `_raw` is @clerk/backend's snake_case copy of the user. */
@@ -27,7 +28,7 @@ export function requestIdFor(req: Request): string {
 
 export const UNAUTHORIZED_CHALLENGE = 'Bearer realm="api"';
 
-export function unauthorized(reason: string, tokenPresented: boolean): HttpError {
+export function unauthorized(reason: AuthFailure, tokenPresented: boolean): HttpError {
   return new HttpError(401, ErrorCode.Unauthorized, "Sign in to use this endpoint.", {
     reason,
     // RFC 6750 §3.1: error="invalid_token" only when a token was presented and rejected.

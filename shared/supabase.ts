@@ -13,7 +13,7 @@ export interface SelectOptions {
   timeoutMs: number;
 }
 
-/** `from(table).select('*').limit(n)` as the caller, mapping Supabase failures per SPEC §4. */
+/** `from(table).select('*').limit(n)` as the caller, mapping Supabase failures to 502/503/504. */
 export async function selectRows(opts: SelectOptions): Promise<unknown[]> {
   // postgrest-js hides response headers; note the last answer so 429's Retry-After can be passed on.
   let last: { status: number; retryAfter: string | null } | undefined;
@@ -33,7 +33,7 @@ export async function selectRows(opts: SelectOptions): Promise<unknown[]> {
   try {
     result = await withDeadline(opts.timeoutMs, runQuery);
   } catch (err) {
-    throw upstreamHttpError({ service: "supabase", timedOut: isTimeout(err), status: 0, cause: err });
+    throw upstreamHttpError({ service: "supabase", timedOut: isTimeout(err), malformed: true, cause: err });
   }
   if (result.error) {
     throw upstreamHttpError({

@@ -3,10 +3,18 @@ import { ErrorCode, HttpError, type HttpErrorOptions } from "./errors.ts";
 
 export type UpstreamFailure = NonNullable<HttpErrorOptions["upstream"]>;
 
-export function upstreamHttpError(
-  failure: UpstreamFailure & { retryAfter?: string | null; timedOut?: boolean; cause?: unknown },
-): HttpError {
-  const { service, status, code, retryAfter, timedOut, cause } = failure;
+export interface UpstreamOutcome extends UpstreamFailure {
+  retryAfter?: string | null;
+  /** No answer before the deadline. */
+  timedOut?: boolean;
+  /** It answered, but not with anything we could use (e.g. a body that does not parse). */
+  malformed?: boolean;
+  cause?: unknown;
+}
+
+/** An upstream failure as the client sees it: 504 late, 503 rate-limited, 502 otherwise. */
+export function upstreamHttpError(failure: UpstreamOutcome): HttpError {
+  const { service, status, code, retryAfter, timedOut, malformed, cause } = failure;
   const opts = { cause, upstream: { service, status, code } };
   if (timedOut) {
     return new HttpError(
@@ -27,7 +35,8 @@ export function upstreamHttpError(
       },
     );
   }
-  if (status === undefined) {
+  // Neither an HTTP status nor an unusable answer: the connection itself failed.
+  if (status === undefined && !malformed) {
     return new HttpError(
       502,
       ErrorCode.UpstreamUnavailable,
@@ -63,7 +72,7 @@ export async function withDeadline<T>(
 export const isTimeout = (err: unknown) => err instanceof Timeout;
 
 /**
- * Calls Clerk's Backend API through @clerk/backend under the deadline, mapping failures per SPEC §4.
+ * Calls Clerk's Backend API through @clerk/backend under the deadline, mapping failures to 502/503/504.
  * The SDK binds `fetch` at import and takes no AbortSignal, so the deadline races the call instead.
  */
 export async function callClerk<T>(timeoutMs: number, run: () => Promise<T>): Promise<T> {
@@ -93,5 +102,5 @@ export function clerkError(err: unknown): HttpError {
     });
   }
   // An exception that is not an API response (a bug, or a body the SDK could not parse).
-  return upstreamHttpError({ service: "clerk", status: 0, cause: err });
+  return upstreamHttpError({ service: "clerk", malformed: true, cause: err });
 }

@@ -1,4 +1,5 @@
 import type { User } from "@clerk/backend";
+import { AuthFailure } from "./auth/reasons.ts";
 import { HttpError } from "./errors.ts";
 import { unauthorized } from "./http.ts";
 import { callClerk, upstreamHttpError } from "./upstream.ts";
@@ -12,7 +13,8 @@ export async function fetchUser(timeoutMs: number, userId: string, call: () => P
   try {
     user = await callClerk(timeoutMs, call);
   } catch (err) {
-    if (err instanceof HttpError && err.upstream?.status === 404) throw unauthorized("user-not-found", true);
+    if (err instanceof HttpError && err.upstream?.status === 404)
+      throw unauthorized(AuthFailure.UserNotFound, true);
     throw err;
   }
   // The SDK hands back a body it could not read as JSON (e.g. an HTML page with status 200) as a string;

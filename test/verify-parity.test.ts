@@ -1,10 +1,10 @@
-// shared/session-token.ts verifies header tokens with a key imported once; @clerk/backend's verifyToken
+// shared/auth/verify.ts verifies header tokens with a key imported once; @clerk/backend's verifyToken
 // is the reference. Both must reach the same verdict (and reason) on every token below.
 import { verifyToken } from "@clerk/backend";
 import { exportSPKI, generateKeyPair } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ClerkStandIn, startClerkStandIn } from "../scripts/stand-ins/clerk.ts";
-import { TokenRejected, verifySessionToken } from "../shared/session-token.ts";
+import { TokenRejected, verifySessionToken } from "../shared/auth/verify.ts";
 import { hs256WithPublicKey, signedWithOtherKey, tamper, unsigned } from "./support/forge.ts";
 
 const PARTY = "http://localhost:8888";

@@ -8,9 +8,9 @@
 // forged tokens.
 import { decodeJwt } from "@clerk/backend/jwt";
 import type { JwtPayload } from "@clerk/shared/types";
+import { hasExpired, isInFuture } from "./clock.ts";
+import { AuthFailure } from "./reasons.ts";
 
-/** @clerk/backend's default clock skew. */
-const SKEW_MS = 5_000;
 /** The algorithms @clerk/backend accepts in a header at all. */
 const ALLOWED_ALGS = new Set(["RS256", "RS384", "RS512"]);
 
@@ -22,8 +22,8 @@ export interface VerifyOptions {
 }
 
 export class TokenRejected extends Error {
-  readonly reason: string;
-  constructor(reason: string) {
+  readonly reason: AuthFailure;
+  constructor(reason: AuthFailure) {
     super(reason);
     this.reason = reason;
   }
@@ -46,29 +46,22 @@ function importedKey(pem: string): Promise<CryptoKey> {
   return key;
 }
 
-/** Seconds → epoch ms exactly as the SDK computes it (`new Date(0).setUTCSeconds(s)`). */
-function secondsToMs(seconds: number): number {
-  const date = new Date(0);
-  date.setUTCSeconds(seconds);
-  return date.getTime();
-}
-
 export async function verifySessionToken(token: string, opts: VerifyOptions): Promise<JwtPayload> {
   let jwt: ReturnType<typeof decodeJwt>;
   try {
     jwt = decodeJwt(token);
   } catch {
-    throw new TokenRejected("token-invalid");
+    throw new TokenRejected(AuthFailure.TokenInvalid);
   }
   const { header, payload, signature, raw } = jwt;
-  if (header.typ !== undefined && header.typ !== "JWT") throw new TokenRejected("token-invalid");
+  if (header.typ !== undefined && header.typ !== "JWT") throw new TokenRejected(AuthFailure.TokenInvalid);
   if (!ALLOWED_ALGS.has(header.alg)) {
-    throw new TokenRejected("token-invalid-algorithm");
+    throw new TokenRejected(AuthFailure.TokenInvalidAlgorithm);
   }
 
   // Clerk's keys are RS256 keys (the SDK's JWK from a PEM or the JWKS says so), so a token that names
   // another allowed algorithm fails to import against them: the SDK's token-verification-failed.
-  if (header.alg !== "RS256") throw new TokenRejected("token-verification-failed");
+  if (header.alg !== "RS256") throw new TokenRejected(AuthFailure.TokenVerificationFailed);
 
   let valid: boolean;
   try {
@@ -76,28 +69,28 @@ export async function verifySessionToken(token: string, opts: VerifyOptions): Pr
     const data = new TextEncoder().encode(`${raw.header}.${raw.payload}`);
     valid = await crypto.subtle.verify("RSASSA-PKCS1-v1_5", key, signature as Uint8Array<ArrayBuffer>, data);
   } catch {
-    throw new TokenRejected("token-verification-failed");
+    throw new TokenRejected(AuthFailure.TokenVerificationFailed);
   }
-  if (!valid) throw new TokenRejected("token-invalid-signature");
+  if (!valid) throw new TokenRejected(AuthFailure.TokenInvalidSignature);
 
   const { sub, azp, iss, exp, nbf, iat } = payload as Record<string, unknown>;
-  if (typeof sub !== "string") throw new TokenRejected("token-verification-failed");
+  if (typeof sub !== "string") throw new TokenRejected(AuthFailure.TokenVerificationFailed);
   // No audience is configured, so `aud` is not checked (as in the SDK without `audience`).
   const parties = opts.authorizedParties;
   if (parties && parties.length > 0 && (!azp || !parties.includes(azp as string))) {
-    throw new TokenRejected("token-invalid-authorized-parties");
+    throw new TokenRejected(AuthFailure.TokenInvalidAuthorizedParties);
   }
-  if (typeof iss !== "string" || iss !== opts.issuer) throw new TokenRejected("token-invalid-issuer");
+  if (typeof iss !== "string" || iss !== opts.issuer) throw new TokenRejected(AuthFailure.TokenInvalidIssuer);
   const now = Date.now();
-  if (typeof exp !== "number") throw new TokenRejected("token-verification-failed");
-  if (secondsToMs(exp) <= now - SKEW_MS) throw new TokenRejected("token-expired");
+  if (typeof exp !== "number") throw new TokenRejected(AuthFailure.TokenVerificationFailed);
+  if (hasExpired(exp, now)) throw new TokenRejected(AuthFailure.TokenExpired);
   if (nbf !== undefined) {
-    if (typeof nbf !== "number") throw new TokenRejected("token-verification-failed");
-    if (secondsToMs(nbf) > now + SKEW_MS) throw new TokenRejected("token-not-active-yet");
+    if (typeof nbf !== "number") throw new TokenRejected(AuthFailure.TokenVerificationFailed);
+    if (isInFuture(nbf, now)) throw new TokenRejected(AuthFailure.TokenNotActiveYet);
   }
   if (iat !== undefined) {
-    if (typeof iat !== "number") throw new TokenRejected("token-verification-failed");
-    if (secondsToMs(iat) > now + SKEW_MS) throw new TokenRejected("token-iat-in-the-future");
+    if (typeof iat !== "number") throw new TokenRejected(AuthFailure.TokenVerificationFailed);
+    if (isInFuture(iat, now)) throw new TokenRejected(AuthFailure.TokenIatInTheFuture);
   }
   return payload;
 }

@@ -1,7 +1,8 @@
 // A per-isolate store of Clerk's signing keys, fetched from the Backend API's /v1/jwks.
 //
 // Why not let @clerk/backend fetch them: it refetches the JWKS whenever a token names a `kid` it has not
-// cached, so a stream of tokens with random `kid`s turns every request into a Backend API call (SPEC §4).
+// cached, so a stream of tokens with random `kid`s turns every request into a Backend API call,
+// an amplification an attacker can trigger with forged tokens.
 // Here a miss triggers at most one refetch per REFETCH_INTERVAL_MS, which still picks up a real key
 // rotation within that interval. The key found is handed to the SDK as `jwtKey`, so the SDK itself
 // verifies networklessly and never fetches.
@@ -16,7 +17,7 @@ const CLERK_API_VERSION = "2026-05-12";
 
 export class JwksUnavailable extends Error {
   readonly status: number | undefined;
-  /** Clerk's Retry-After with a 429, passed on to the client (SPEC §4). */
+  /** Clerk's Retry-After with a 429, passed on to the client so it knows when to retry. */
   readonly retryAfter: string | null;
   constructor(status: number | undefined, options?: ErrorOptions & { retryAfter?: string | null }) {
     super("Clerk JWKS could not be loaded", options);

@@ -2,9 +2,8 @@
 // on every call, and re-verifying it costs far more than the function's own work. An entry is keyed by
 // the exact token, re-checks the token's time claims with the SDK's skew on every hit, and is dropped
 // once the token expires, so it never accepts anything the SDK would refuse at that moment.
+import { hasExpired, isInFuture } from "./clock.ts";
 
-/** @clerk/backend's default clock skew for exp/nbf/iat. */
-const SKEW_MS = 5_000;
 const MAX_ENTRIES = 1_000;
 /** How many first sightings are remembered (as 31-bit hashes: small integers, nothing for the GC). */
 const SEEN_SLOTS = 4_096;
@@ -38,10 +37,10 @@ export class TokenCache {
   get(token: string, now = Date.now()): VerifiedToken | undefined {
     const entry = this.entries.get(token);
     if (!entry) return undefined;
-    const expired = entry.exp * 1000 <= now - SKEW_MS;
+    const expired = hasExpired(entry.exp, now);
     const early =
-      (entry.nbf !== undefined && entry.nbf * 1000 > now + SKEW_MS) ||
-      (entry.iat !== undefined && entry.iat * 1000 > now + SKEW_MS);
+      (entry.nbf !== undefined && isInFuture(entry.nbf, now)) ||
+      (entry.iat !== undefined && isInFuture(entry.iat, now));
     if (expired) this.entries.delete(token);
     return expired || early ? undefined : entry;
   }

@@ -1,0 +1,73 @@
+/**
+ * Every reason a request is treated as signed out: ours and the ones @clerk/backend reports. Logged,
+ * never sent to the client (it sees `unauthorized`).
+ */
+export const AuthFailure = {
+  // Ours.
+  /** Clerk wanted a handshake redirect; API functions never redirect to Clerk, so: signed out. */
+  Handshake: "handshake",
+  /** A pending session (e.g. organization selection required) is not signed in for an API. */
+  SessionPending: "session-pending",
+  /** A verified token without the `sub`/`sid` a session needs. */
+  SessionClaimsMissing: "session-claims-missing",
+  /** An Authorization header that is not `Bearer <token>` (the SDK would silently look for cookies). */
+  AuthorizationSchemeUnsupported: "authorization-scheme-unsupported",
+  /** Two different session cookies: which one the browser meant cannot be known. */
+  AmbiguousCredential: "ambiguous-credential",
+  /** The token was valid but its user no longer exists at Clerk. */
+  UserNotFound: "user-not-found",
+
+  // @clerk/backend's token verification reasons (TokenVerificationErrorReason), which we also use.
+  TokenExpired: "token-expired",
+  TokenInvalid: "token-invalid",
+  TokenInvalidAlgorithm: "token-invalid-algorithm",
+  TokenInvalidAuthorizedParties: "token-invalid-authorized-parties",
+  TokenInvalidIssuer: "token-invalid-issuer",
+  TokenInvalidSignature: "token-invalid-signature",
+  TokenNotActiveYet: "token-not-active-yet",
+  TokenIatInTheFuture: "token-iat-in-the-future",
+  TokenVerificationFailed: "token-verification-failed",
+  InvalidSecretKey: "secret-key-invalid",
+  LocalJwkMissing: "jwk-local-missing",
+  RemoteJwkFailedToLoad: "jwk-remote-failed-to-load",
+  RemoteJwkInvalid: "jwk-remote-invalid",
+  RemoteJwkMissing: "jwk-remote-missing",
+  JwkFailedToResolve: "jwk-failed-to-resolve",
+  /** The token's `kid` is not among Clerk's keys (checked without asking Clerk on every request). */
+  KidUnknown: "jwk-kid-mismatch",
+
+  // @clerk/backend's request-level reasons (AuthErrorReason).
+  ClientUatWithoutSessionToken: "client-uat-but-no-session-token",
+  DevBrowserMissing: "dev-browser-missing",
+  DevBrowserSync: "dev-browser-sync",
+  PrimaryRespondsToSyncing: "primary-responds-to-syncing",
+  PrimaryDomainCrossOriginSync: "primary-domain-cross-origin-sync",
+  SatelliteCookieNeedsSyncing: "satellite-needs-syncing",
+  SessionTokenAndUatMissing: "session-token-and-uat-missing",
+  SessionTokenMissing: "session-token-missing",
+  SessionTokenExpired: "session-token-expired",
+  SessionTokenIatBeforeClientUat: "session-token-iat-before-client-uat",
+  SessionTokenNbf: "session-token-nbf",
+  SessionTokenIatInTheFuture: "session-token-iat-in-the-future",
+  SessionTokenWithoutClientUat: "session-token-but-no-client-uat",
+  ActiveOrganizationMismatch: "active-organization-mismatch",
+  TokenTypeMismatch: "token-type-mismatch",
+  UnexpectedError: "unexpected-error",
+} as const;
+export type AuthFailure = (typeof AuthFailure)[keyof typeof AuthFailure];
+
+const KNOWN = new Set<string>(Object.values(AuthFailure));
+
+/**
+ * An authenticateRequest reason in this vocabulary. The SDK reports some token failures under
+ * session-flow names (`session-token-expired-refresh-<why no refresh>`, `session-token-nbf`, …): they are
+ * logged under the token-verification names the other paths use, so one code means one thing. The SDK
+ * types its reasons as plain strings, so one it adds later is logged as unexpected-error until it is
+ * listed above.
+ */
+export function fromSdk(reason: string): AuthFailure {
+  if (reason.startsWith("session-token-expired-refresh")) return AuthFailure.TokenExpired;
+  if (reason === AuthFailure.SessionTokenNbf) return AuthFailure.TokenNotActiveYet;
+  if (reason === AuthFailure.SessionTokenIatInTheFuture) return AuthFailure.TokenIatInTheFuture;
+  return KNOWN.has(reason) ? (reason as AuthFailure) : AuthFailure.UnexpectedError;
+}

@@ -1,0 +1,76 @@
+// What a request presents as credentials, read as @clerk/backend reads it.
+
+/** The Authorization header token as @clerk/backend reads it: scheme `Bearer` (case-sensitive) or bare. */
+export function bearerToken(req: Request): string | undefined {
+  const value = req.headers.get("authorization");
+  if (!value) return undefined;
+  const [scheme, token] = value.split(" ", 2);
+  if (!token) return scheme;
+  return scheme === "Bearer" ? token : undefined;
+}
+
+export interface CookieJar {
+  /** The first value of each cookie, as @clerk/backend keeps it. */
+  values: Map<string, string>;
+  /** Whether any `__session…` cookie appears twice with different values. */
+  ambiguousSession: boolean;
+}
+
+export function readCookies(req: Request): CookieJar {
+  const values = new Map<string, string>();
+  let ambiguousSession = false;
+  for (const part of (req.headers.get("cookie") ?? "").split(";")) {
+    const eq = part.indexOf("=");
+    if (eq <= 0) continue;
+    const name = part.slice(0, eq).trim();
+    const value = part.slice(eq + 1).trim();
+    const seen = values.get(name);
+    if (seen === undefined) values.set(name, value);
+    else if (seen !== value && name.startsWith("__session")) ambiguousSession = true;
+  }
+  return { values, ambiguousSession };
+}
+
+export const hasSessionCookie = (jar: CookieJar) =>
+  [...jar.values.keys()].some((k) => k.startsWith("__session"));
+
+/**
+ * The request as @clerk/backend should see it: without Clerk's handshake query parameters and cookies and
+ * without the refresh cookie. With them the SDK calls Clerk from inside authenticateRequest, outside our
+ * deadline and JWKS bound (a handshake nonce costs a Backend API call, a handshake token a JWKS fetch for
+ * any kid, an expired session token plus `__refresh_*` a refresh call), and in a development instance a
+ * handshake token that fails verification makes authenticateRequest throw. These API functions never
+ * complete a handshake or set cookies, so none of that applies.
+ */
+const SDK_ONLY_QUERY = /^__clerk_handshake/;
+const SDK_ONLY_COOKIE = /^(?:__clerk_handshake|__refresh)/;
+export function withoutClerkFlowState(req: Request): Request {
+  // Almost every request carries none of them: hand it over untouched.
+  if (
+    !req.url.includes("__clerk_handshake") &&
+    !/__clerk_handshake|__refresh/.test(req.headers.get("cookie") ?? "")
+  ) {
+    return req;
+  }
+  const url = new URL(req.url);
+  for (const name of [...url.searchParams.keys()])
+    if (SDK_ONLY_QUERY.test(name)) url.searchParams.delete(name);
+  const headers = new Headers(req.headers);
+  const cookie = headers.get("cookie");
+  if (cookie !== null) {
+    const kept = cookie.split(";").filter((part) => !SDK_ONLY_COOKIE.test(part.split("=", 1)[0]!.trim()));
+    headers.set("cookie", kept.join(";"));
+  }
+  // Authentication reads only the URL and headers; the body stays with the function.
+  return new Request(url, { method: req.method, headers });
+}
+
+/** The JOSE header of a token, or undefined when the token is not even shaped like a JWT. */
+export function jwtHeader(token: string): Record<string, unknown> | undefined {
+  try {
+    const header = JSON.parse(atob(token.split(".")[0]!.replace(/-/g, "+").replace(/_/g, "/")));
+    return header && typeof header === "object" ? header : undefined;
+  } catch {
+    return undefined;
+  }
+}
