@@ -1,5 +1,5 @@
 import { beforeAll, describe } from "vitest";
-import { netlifyCli } from "../scripts/netlify-cli.ts";
+import { netlifyCli } from "../scripts/lib/netlify-cli.ts";
 import { behaviourSuite } from "./behaviour.ts";
 import { netlifyDevHost } from "./support/process-hosts.ts";
 

@@ -1,6 +1,7 @@
 // What must never reach a client or a log line: Clerk keys, JWTs, PEM keys, the seeded users' private
-// metadata, and text from upstream error bodies. Shared by test/secrets.test.ts and scripts/load.ts.
-import { DEFAULT_SEED_USERS } from "../../scripts/stand-ins/clerk.ts";
+// metadata, and text from upstream error bodies. Shared by the secret and upstream-fault tests and
+// scripts/load.ts.
+import { DEFAULT_SEED_USERS } from "../stand-ins/clerk.ts";
 
 /** Every string leaf of the seeded users' privateMetadata (e.g. "alice-private-note"). */
 export const SEEDED_PRIVATE_VALUES: string[] = DEFAULT_SEED_USERS.flatMap((u) =>
