@@ -104,8 +104,9 @@ export function behaviourSuite(host: Host): void {
         const token = await stack.clerk.mintSessionToken({ userId: ALICE, ttlSeconds: 3600 });
         expect((await call("protected", { headers: bearer(token) })).status).toBe(200);
       }
-      // At most once (none when an earlier test already loaded the keys into this isolate), not per request.
-      expect(stack.jwksFetches()).toBeLessThanOrEqual(1);
+      // At most once per isolate (none when an earlier test already loaded the keys into it): once in all
+      // on a host that keeps its isolate warm, at most once per request where each request gets its own.
+      expect(stack.jwksFetches()).toBeLessThanOrEqual(host.isolatePerRequest ? 5 : 1);
       expect(stack.clerkCalls()).toEqual([]);
     });
   });

@@ -25,6 +25,11 @@ export interface Running {
 
 export interface Host {
   name: string;
+  /**
+   * Each request runs in a fresh isolate (netlify dev starts a worker per invocation), so what a
+   * function keeps per isolate (Clerk's keys, verified tokens) never carries over to the next request.
+   */
+  isolatePerRequest?: boolean;
   start(env: Record<string, string>): Promise<Running>;
 }
 

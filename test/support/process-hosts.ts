@@ -118,6 +118,7 @@ function netlifySite(env: Record<string, string>): string {
  */
 export const netlifyDevHost: Host = {
   name: "netlify-dev",
+  isolatePerRequest: true,
   async start(env) {
     requireBuild();
     const cli = netlifyCli();
