@@ -1,4 +1,5 @@
-// The deployable outputs of SPEC §6, checked the way the platforms read them.
+// The deployable outputs (Netlify modules with their config, Supabase functions and config.toml), checked
+// the way the platforms read them.
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";

@@ -1,4 +1,4 @@
-// Issue 5: nothing secret leaves through a response or a log line. Varied requests — signed in and out,
+// Nothing secret leaves through a response or a log line. Varied requests — signed in and out,
 // forged tokens, client-sent secrets, bad bodies, and upstream faults whose bodies are poisoned with
 // secret-looking strings — go through the functions in-process and as the Netlify bundles on Node; every
 // response (status, headers, body) and every line the process printed is scanned (scripts/lib/secrets.ts).

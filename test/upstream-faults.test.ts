@@ -1,5 +1,5 @@
-// Issue 5: upstream faults test/behaviour.ts does not cover, on the built bundles (Node and Deno). Each
-// answers per SPEC §4 (429 → 503 and Retry-After only if Clerk/Supabase sent one; other failures → 502;
+// Upstream faults test/behaviour.ts does not cover, on the built bundles (Node and Deno). Each answers
+// as a client can act on it (429 → 503 and Retry-After only if Clerk/Supabase sent one; other failures → 502;
 // unreachable → 502) within UPSTREAM_TIMEOUT_MS + 1 s, and nothing from an upstream body reaches the client.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { findSecrets, responseText } from "../scripts/lib/secrets.ts";

@@ -54,11 +54,11 @@ export interface ScanOptions {
 export function findSecrets(text: string, opts: ScanOptions = {}): string[] {
   const found: string[] = [];
   for (const [name, pattern] of PATTERNS) {
-    const m = pattern.exec(text);
-    if (m) found.push(`${name}: ${m[0].slice(0, 24)}…`);
+    const match = pattern.exec(text);
+    if (match) found.push(`${name}: ${match[0].slice(0, 24)}…`);
   }
-  for (const s of [...SEEDED_PRIVATE_VALUES, ...UPSTREAM_ERROR_TEXT, ...(opts.exact ?? [])]) {
-    if (s && text.includes(s)) found.push(`"${s.slice(0, 24)}"`);
+  for (const secret of [...SEEDED_PRIVATE_VALUES, ...UPSTREAM_ERROR_TEXT, ...(opts.exact ?? [])]) {
+    if (secret && text.includes(secret)) found.push(`"${secret.slice(0, 24)}"`);
   }
   return found;
 }
