@@ -86,6 +86,20 @@ async function templateToken(s: Stack): Promise<string> {
   return ((await res.json()) as { jwt: string }).jwt;
 }
 
+type MintOptions = Parameters<typeof mint>[1];
+const AZP_REFUSED = "token-invalid-authorized-parties";
+
+/** Rows of Clerk-signed tokens minted with `extra` changed, sent as bearer tokens and refused for `reason`. */
+function refusedMints(rows: [id: string, name: string, extra: MintOptions, reason: string][]): AuthCase[] {
+  return rows.map(([id, name, extra, reason]) => ({
+    id,
+    name,
+    attempt: async (t) => bearer(await mint(t.stack, extra)),
+    status: 401,
+    reason,
+  }));
+}
+
 const CASES: AuthCase[] = [
   // Genuine tokens, as a signed-in client sends them.
   {
@@ -289,80 +303,46 @@ const CASES: AuthCase[] = [
   },
 
   // Claims Clerk signed, but not for us or not for this.
-  {
-    id: "c1",
-    name: "azp not an authorized party",
-    attempt: async (t) => bearer(await mint(t.stack, { claims: { azp: "https://evil.example" } })),
-    status: 401,
-    reason: "token-invalid-authorized-parties",
-  },
-  {
-    id: "c2",
-    name: "azp missing while authorized parties are set",
-    attempt: async (t) => bearer(await mint(t.stack, { claims: { azp: undefined } })),
-    status: 401,
-    reason: "token-invalid-authorized-parties",
-  },
+  ...refusedMints([
+    ["c1", "azp not an authorized party", { claims: { azp: "https://evil.example" } }, AZP_REFUSED],
+    ["c2", "azp missing while authorized parties are set", { claims: { azp: undefined } }, AZP_REFUSED],
+  ]),
   {
     id: "c3",
     name: "azp not authorized, in the __session cookie (CSRF)",
     attempt: async (t) => sessionCookie(await mint(t.stack, { claims: { azp: "https://evil.example" } })),
     status: 401,
-    reason: "token-invalid-authorized-parties",
+    reason: AZP_REFUSED,
   },
-  {
-    id: "c4",
-    name: "iss of another Clerk instance",
-    attempt: async (t) => bearer(await mint(t.stack, { claims: { iss: "https://clerk.other.example" } })),
-    status: 401,
-    reason: "token-invalid-issuer",
-  },
-  {
-    id: "c5",
-    name: "sub missing",
-    attempt: async (t) => bearer(await mint(t.stack, { claims: { sub: undefined } })),
-    status: 401,
-    reason: "token-verification-failed",
-  },
-  {
-    id: "c6",
-    name: "sid missing",
-    attempt: async (t) => bearer(await mint(t.stack, { claims: { sid: undefined } })),
-    status: 401,
-    reason: "session-claims-missing",
-  },
-  {
-    id: "c7",
-    name: "pending session (sts: pending)",
-    attempt: async (t) => bearer(await mint(t.stack, { claims: { sts: "pending" } })),
-    status: 401,
-    reason: "session-pending",
-  },
-  {
-    id: "c8",
-    name: "an M2M token (cat cl_B7d4PD333AAA) presented as a session token",
-    attempt: async (t) => bearer(await mint(t.stack, { header: { cat: "cl_B7d4PD333AAA" } })),
-    status: 401,
-    reason: "token-type-mismatch",
-  },
-
-  {
-    id: "c9",
-    name: "an OAuth access token (typ at+jwt, no cat) signed by Clerk",
-    attempt: async (t) => bearer(await mint(t.stack, { header: { typ: "at+jwt", cat: undefined } })),
-    status: 401,
-    reason: "token-invalid",
-  },
-  {
-    id: "c10",
-    name: "an M2M JWT (sub mch_…, no sid, no cat) signed by Clerk",
-    attempt: async (t) =>
-      bearer(
-        await mint(t.stack, { header: { cat: undefined }, claims: { sub: "mch_fuzz", sid: undefined } }),
-      ),
-    status: 401,
-    reason: "session-claims-missing",
-  },
+  ...refusedMints([
+    [
+      "c4",
+      "iss of another Clerk instance",
+      { claims: { iss: "https://clerk.other.example" } },
+      "token-invalid-issuer",
+    ],
+    ["c5", "sub missing", { claims: { sub: undefined } }, "token-verification-failed"],
+    ["c6", "sid missing", { claims: { sid: undefined } }, "session-claims-missing"],
+    ["c7", "pending session (sts: pending)", { claims: { sts: "pending" } }, "session-pending"],
+    [
+      "c8",
+      "an M2M token (cat cl_B7d4PD333AAA) presented as a session token",
+      { header: { cat: "cl_B7d4PD333AAA" } },
+      "token-type-mismatch",
+    ],
+    [
+      "c9",
+      "an OAuth access token (typ at+jwt, no cat) signed by Clerk",
+      { header: { typ: "at+jwt", cat: undefined } },
+      "token-invalid",
+    ],
+    [
+      "c10",
+      "an M2M JWT (sub mch_…, no sid, no cat) signed by Clerk",
+      { header: { cat: undefined }, claims: { sub: "mch_fuzz", sid: undefined } },
+      "session-claims-missing",
+    ],
+  ]),
 
   // How the token is carried.
   {
