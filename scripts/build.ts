@@ -2,16 +2,14 @@
 // Function module for Deno. Prints raw and gzip sizes and fails when a bundle exceeds its budget.
 //   node scripts/build.ts            (npm run build)
 import { mkdir, rm, writeFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
-import { FUNCTION_NAMES, type FunctionName } from "./serve.ts";
+import { BUNDLE_OPTIONS, entryModule, PLATFORM_OPTIONS, type Platform } from "./lib/esbuild-targets.ts";
+import { FUNCTION_NAMES, type FunctionName } from "./lib/functions.ts";
+import { ROOT } from "./lib/paths.ts";
 
-export { FUNCTION_NAMES };
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const dist = join(root, "dist");
+const dist = join(ROOT, "dist");
 
 /** Minified raw-size budgets (KiB): the three Clerk-only functions must not pull in supabase-js. */
 export const BUDGETS_KIB: Record<FunctionName, number> = {
@@ -22,40 +20,28 @@ export const BUDGETS_KIB: Record<FunctionName, number> = {
 };
 
 // Netlify only routes the methods listed in `config.method`; listing all seven lets each function answer
-// 405 itself with an Allow header, as SPEC §2 asks.
+// 405 itself with an Allow header.
 const NETLIFY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
 export const netlifyConfig = (name: FunctionName) => ({ path: `/api/${name}`, method: NETLIFY_METHODS });
 
 interface Target {
-  name: "netlify" | "supabase";
+  name: Platform;
   outfile(fn: FunctionName): string;
-  entry(source: string): string;
   /** Appended after bundling: Netlify reads `config` statically, so it must stay a literal `export const`. */
   footer(fn: FunctionName): string;
-  options: esbuild.BuildOptions;
 }
 
 const TARGETS: Target[] = [
   {
     name: "netlify",
     outfile: (fn) => join(dist, "netlify", `${fn}.mjs`),
-    entry: (source) => `export { default } from ${JSON.stringify(source)};`,
     footer: (fn) => `export const config = ${JSON.stringify(netlifyConfig(fn))};\n`,
-    options: { platform: "node", target: "node22", conditions: ["node"] },
   },
   {
     name: "supabase",
     outfile: (fn) => join(dist, "supabase", "functions", fn, "index.js"),
-    entry: (source) => `import handler from ${JSON.stringify(source)};\nexport default { fetch: handler };`,
     footer: () => "",
-    // Web-standard builds of dependencies (e.g. @clerk/backend's browser crypto), not their node ones.
-    options: {
-      platform: "neutral",
-      target: "es2022",
-      conditions: ["deno", "worker", "browser"],
-      mainFields: ["module", "main"],
-    },
   },
 ];
 
@@ -69,22 +55,17 @@ export interface BundleReport {
 }
 
 async function bundle(target: Target, fn: FunctionName): Promise<BundleReport> {
-  const source = join(root, "functions", `${fn}.ts`);
+  const source = join(ROOT, "functions", `${fn}.ts`);
   const result = await esbuild.build({
     stdin: {
-      contents: target.entry(source),
-      resolveDir: root,
+      contents: entryModule(target.name, source),
+      resolveDir: ROOT,
       sourcefile: `${target.name}-${fn}.ts`,
       loader: "ts",
     },
-    bundle: true,
-    format: "esm",
-    minify: true,
-    treeShaking: true,
+    ...BUNDLE_OPTIONS,
     write: false,
-    legalComments: "none",
-    logLevel: "warning",
-    ...target.options,
+    ...PLATFORM_OPTIONS[target.name],
   });
   const code = `${result.outputFiles![0]!.text}${target.footer(fn)}`;
   const file = target.outfile(fn);

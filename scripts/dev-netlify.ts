@@ -2,14 +2,12 @@
 // into .tools/ on first use; Deno on PATH so it works offline; telemetry off). Without CLERK_SECRET_KEY
 // in the environment or .env, the local stand-ins are started and wired in, as with `npm start`.
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
 import { build } from "./build.ts";
+import { netlifyCli, netlifyEnv } from "./lib/netlify-cli.ts";
+import { loadDotEnv, ROOT } from "./lib/paths.ts";
 import { startLocalServices } from "./local-services.ts";
-import { netlifyCli, netlifyEnv } from "./netlify-cli.ts";
 
-const root = resolve(import.meta.dirname, "..");
-if (existsSync(resolve(root, ".env"))) process.loadEnvFile(resolve(root, ".env"));
+loadDotEnv();
 const port = Number(process.env.PORT ?? 8888);
 
 await build();
@@ -20,7 +18,7 @@ const services = process.env.CLERK_SECRET_KEY
 
 // netlify dev hands the functions its own process environment (and the site's .env).
 const child = spawn(cli, ["dev", "--offline", "--no-open", "--skip-gitignore", "--port", String(port)], {
-  cwd: root,
+  cwd: ROOT,
   stdio: "inherit",
   env: { ...process.env, ...netlifyEnv(services?.env) },
 });

@@ -1,13 +1,12 @@
 // npm start: the four functions at http://localhost:8888/api/<name>, served from source.
 // With CLERK_SECRET_KEY set (in the environment or .env) it uses your real Clerk and Supabase;
 // without, it starts the local Clerk and Supabase stand-ins and prints a ready session token.
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+
+import { loadDotEnv } from "./lib/paths.ts";
 import { type LocalServices, startLocalServices } from "./local-services.ts";
 import { type LocalServer, loadHandlers, serveFunctions } from "./serve.ts";
 
-const root = resolve(import.meta.dirname, "..");
-if (existsSync(resolve(root, ".env"))) process.loadEnvFile(resolve(root, ".env"));
+loadDotEnv();
 const port = Number(process.env.PORT ?? 8888);
 const origin = `http://localhost:${port}`;
 

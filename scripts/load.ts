@@ -1,16 +1,15 @@
-// Load test of the BUILT Netlify bundles on Node (issue 5): the local stand-ins, `node scripts/serve.ts
-// --bundles dist/netlify` as a child process, and autocannon sending a mix of signed-in, forged-token and
+// Load test of the BUILT Netlify bundles on Node: the local stand-ins, `node scripts/serve.ts --bundles
+// dist/netlify` as a child process, and autocannon sending a mix of signed-in, forged-token and
 // signed-out requests to all four functions (a few update-user writes). Fails (exit 1) on any unexpected
 // status, connection error or timeout, on RSS growth of the child over 30 MiB between warm-up and the end,
 // or on anything secret in a response or in a line the child printed.
 //   npm run test:load [-- --amount 10000 --connections 50]
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
-import { startBundleServer } from "../test/support/bundle-server.ts";
-import { findSecrets } from "../test/support/secrets.ts";
-import { startClerkStandIn } from "./stand-ins/clerk.ts";
-import { startSupabaseStandIn } from "./stand-ins/supabase.ts";
+import { type AutocannonRequest, type AutocannonResult, autocannon } from "./lib/autocannon.ts";
+import { type BundleServer, startBundleServer } from "./lib/bundle-server.ts";
+import { memoryOf } from "./lib/proc.ts";
+import { findSecrets, responseText } from "./lib/secrets.ts";
+import { type StandIns, startStandIns } from "./lib/stand-ins.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -31,218 +30,188 @@ const MAX_RSS_GROWTH_MIB = 30;
  */
 const STABLE_MIB = 5;
 const MAX_WARMUP_ROUNDS = 8;
-const ORIGIN = "http://localhost:8888";
 
-// autocannon ships no type declarations; this is the part of its API used here.
-interface Histogram {
-  average: number;
-  p50: number;
-  p99: number;
-}
-interface AutocannonRequest {
-  method: string;
-  path: string;
-  headers?: Record<string, string>;
-  body?: string;
-  setupRequest?(req: { headers: Record<string, string> }): unknown;
-  onResponse?(
-    status: number,
-    body: string,
-    context: unknown,
-    headers: Record<string, string | string[]>,
-  ): void;
-}
-interface AutocannonResult {
-  duration: number;
-  errors: number;
-  timeouts: number;
-  requests: Histogram & { total: number };
-  latency: Histogram;
-}
-type Autocannon = (
-  options: {
-    url: string;
-    connections: number;
-    amount: number;
-    requests: AutocannonRequest[];
-    timeout: number;
-  },
-  done: (err: Error | null, result: AutocannonResult) => void,
-) => unknown;
-const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
-
-const rssMiB = (pid: number) =>
-  Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]) / 1024;
-
-const clerk = await startClerkStandIn({ authorizedParty: ORIGIN });
-const supabase = await startSupabaseStandIn({
-  jwtSecret: clerk.supabaseJwtSecret,
-  clerkJwksUrl: `${clerk.url}/v1/jwks`,
-  clerkSecretKey: clerk.secretKey,
-  clerkIssuer: clerk.issuer,
-});
-const env = {
-  CLERK_SECRET_KEY: clerk.secretKey,
-  CLERK_PUBLISHABLE_KEY: clerk.publishableKey,
-  CLERK_API_URL: clerk.url,
-  CLERK_AUTHORIZED_PARTIES: ORIGIN,
-  SUPABASE_URL: supabase.url,
-  SUPABASE_ANON_KEY: supabase.anonKey,
-};
-const server = await startBundleServer(env);
+const rssMiB = (pid: number) => memoryOf(pid)?.rssMiB ?? Number.NaN;
 
 const failures: string[] = [];
-const fail = (what: string) => {
+function fail(what: string): void {
   if (failures.length < 50) failures.push(what);
   else if (failures.length === 50) failures.push("… (more)");
-};
+}
 
-try {
-  // A pool of genuine tokens (as many browsers would send) and of forged ones (signature tampered, so each
-  // is verified and refused: verified tokens are remembered per isolate, refused ones never are).
+type Credential = "valid" | "forged" | "none";
+
+/** What the mix sends with, and what it counts per `<request name> <status>`. */
+interface MixContext {
+  /** Genuine tokens, as many browsers would send. */
+  valid: string[];
+  /** Signature tampered: each is verified and refused (refused tokens are never remembered). */
+  forged: string[];
+  /** Exact strings no response may contain. */
+  secrets: string[];
+  statusCounts: Map<string, number>;
+}
+
+async function mixContext(services: StandIns): Promise<MixContext> {
+  const { clerk, supabase } = services;
   const valid = await Promise.all(
     Array.from({ length: 40 }, (_, i) =>
       clerk.mintSessionToken({ userId: i % 2 ? "user_bob" : "user_alice", ttlSeconds: 3600 }),
     ),
   );
-  const forged = valid.map((t) => `${t.slice(0, -8)}${"A".repeat(8)}`);
-  const pick = (pool: string[]) => pool[Math.floor(Math.random() * pool.length)]!;
-  const secrets = [clerk.secretKey, clerk.supabaseJwtSecret, supabase.anonKey, supabase.serviceRoleKey];
+  return {
+    valid,
+    forged: valid.map((t) => `${t.slice(0, -8)}${"A".repeat(8)}`),
+    secrets: [clerk.secretKey, clerk.supabaseJwtSecret, supabase.anonKey, supabase.serviceRoleKey],
+    statusCounts: new Map(),
+  };
+}
 
-  const statusCounts = new Map<string, number>();
-  type Kind = "valid" | "forged" | "none";
-  const request = (
-    name: string,
-    fn: string,
-    kind: Kind,
-    expected: number,
-    extra: Partial<AutocannonRequest> = {},
-  ): AutocannonRequest => ({
+const pick = (pool: string[]) => pool[Math.floor(Math.random() * pool.length)]!;
+
+/** One kind of request in the mix: its credential, the status it must get, and the leak scan. */
+function mixRequest(
+  ctx: MixContext,
+  name: string,
+  fn: string,
+  credential: Credential,
+  expected: number,
+  extra: Partial<AutocannonRequest> = {},
+): AutocannonRequest {
+  return {
     method: "GET",
     path: `/api/${fn}`,
     ...extra,
     setupRequest(req) {
       const headers = { ...req.headers, ...extra.headers };
-      if (kind !== "none") headers.authorization = `Bearer ${pick(kind === "valid" ? valid : forged)}`;
+      if (credential !== "none")
+        headers.authorization = `Bearer ${pick(credential === "valid" ? ctx.valid : ctx.forged)}`;
       req.headers = headers;
       return req;
     },
     onResponse(status, body, _context, headers) {
       const key = `${name} ${status}`;
-      statusCounts.set(key, (statusCounts.get(key) ?? 0) + 1);
+      ctx.statusCounts.set(key, (ctx.statusCounts.get(key) ?? 0) + 1);
       if (status !== expected) fail(`${name}: expected ${expected}, got ${status} ${body.slice(0, 120)}`);
-      const text = [String(status), ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), body].join(
-        "\n",
-      );
-      const found = findSecrets(text, { exact: secrets });
+      const flat = Object.entries(headers).map(([k, v]): [string, string] => [k, String(v)]);
+      const found = findSecrets(responseText(status, flat, body), { exact: ctx.secrets });
       if (found.length > 0) fail(`${name}: response leaks ${found.join(", ")}`);
     },
-  });
+  };
+}
+
+/** The weighted mix, interleaved (not grouped) so every connection sends all of it from the start. */
+function requestMix(ctx: MixContext): AutocannonRequest[] {
   const json = { "content-type": "application/json" };
+  const post = (body: string, headers: Record<string, string> = json) => ({ method: "POST", headers, body });
   const weighted: [number, AutocannonRequest][] = [
-    [14, request("protected signed in", "protected", "valid", 200)],
-    [4, request("protected forged", "protected", "forged", 401)],
-    [2, request("protected signed out", "protected", "none", 401)],
+    [14, mixRequest(ctx, "protected signed in", "protected", "valid", 200)],
+    [4, mixRequest(ctx, "protected forged", "protected", "forged", 401)],
+    [2, mixRequest(ctx, "protected signed out", "protected", "none", 401)],
     [
       8,
-      request("supabase-data signed in", "supabase-data", "valid", 200, {
+      mixRequest(ctx, "supabase-data signed in", "supabase-data", "valid", 200, {
         path: "/api/supabase-data?limit=5",
       }),
     ],
-    [2, request("supabase-data forged", "supabase-data", "forged", 401)],
-    [8, request("current-user signed in", "current-user", "valid", 200)],
-    [2, request("current-user signed out", "current-user", "none", 401)],
-    [
-      1,
-      request("update-user write", "update-user", "valid", 200, {
-        method: "POST",
-        headers: json,
-        body: '{"firstName":"Load"}',
-      }),
-    ],
+    [2, mixRequest(ctx, "supabase-data forged", "supabase-data", "forged", 401)],
+    [8, mixRequest(ctx, "current-user signed in", "current-user", "valid", 200)],
+    [2, mixRequest(ctx, "current-user signed out", "current-user", "none", 401)],
+    [1, mixRequest(ctx, "update-user write", "update-user", "valid", 200, post('{"firstName":"Load"}'))],
+    [3, mixRequest(ctx, "update-user invalid body", "update-user", "valid", 422, post('{"firstName":""}'))],
+    [3, mixRequest(ctx, "update-user signed out", "update-user", "none", 303, post("{}"))],
     [
       3,
-      request("update-user invalid body", "update-user", "valid", 422, {
-        method: "POST",
-        headers: json,
-        body: '{"firstName":""}',
-      }),
-    ],
-    [
-      3,
-      request("update-user signed out", "update-user", "none", 303, {
-        method: "POST",
-        headers: json,
-        body: "{}",
-      }),
-    ],
-    [
-      3,
-      request("update-user forged, JSON only", "update-user", "forged", 401, {
-        method: "POST",
-        headers: { ...json, accept: "application/json" },
-        body: '{"firstName":"X"}',
-      }),
+      mixRequest(
+        ctx,
+        "update-user forged, JSON only",
+        "update-user",
+        "forged",
+        401,
+        post('{"firstName":"X"}', { ...json, accept: "application/json" }),
+      ),
     ],
   ];
-  // Interleaved (not grouped), so every connection sends the mix from its first requests on.
   const cycle = weighted.flatMap(([n, r]) => Array.from({ length: n }, () => r));
   for (let i = cycle.length - 1; i > 0; i--) {
     const j = Math.floor(Math.random() * (i + 1));
     [cycle[i], cycle[j]] = [cycle[j]!, cycle[i]!];
   }
+  return cycle;
+}
 
-  const run = (amount: number) =>
-    new Promise<AutocannonResult>((resolve, reject) =>
-      autocannon(
-        { url: server.url, connections: CONNECTIONS, amount, requests: cycle, timeout: 10 },
-        (err, res) => (err ? reject(err) : resolve(res)),
-      ),
-    );
+function sendMix(url: string, requests: AutocannonRequest[], amount: number): Promise<AutocannonResult> {
+  return new Promise((resolve, reject) =>
+    autocannon({ url, connections: CONNECTIONS, amount, requests, timeout: 10 }, (err, res) =>
+      err ? reject(err) : resolve(res),
+    ),
+  );
+}
 
+/** Warm-up rounds until the child's RSS holds still; returns the RSS trail (MiB) and connection errors. */
+async function warmUp(server: BundleServer, requests: AutocannonRequest[]) {
   const trail: number[] = [rssMiB(server.pid)];
-  let warmErrors = 0;
+  let errors = 0;
   for (let round = 0; round < MAX_WARMUP_ROUNDS; round++) {
-    const warm = await run(WARMUP);
-    warmErrors += warm.errors + warm.timeouts;
+    const warm = await sendMix(server.url, requests, WARMUP);
+    errors += warm.errors + warm.timeouts;
     trail.push(rssMiB(server.pid));
     const [a, b, c] = trail.slice(-3);
     if (round >= 2 && Math.abs(c! - b!) < STABLE_MIB && Math.abs(b! - a!) < STABLE_MIB) break;
   }
-  const rssWarm = trail.at(-1)!;
-  statusCounts.clear();
-  const patchesBefore = clerk.server.requests.filter((r) => r.method === "PATCH").length;
-  const result = await run(AMOUNT);
-  const rssEnd = rssMiB(server.pid);
-  const growth = rssEnd - rssWarm;
+  return { trail, errors };
+}
 
+const patchCount = (services: StandIns) =>
+  services.clerk.server.requests.filter((r) => r.method === "PATCH").length;
+
+interface Measured {
+  result: AutocannonResult;
+  trail: number[];
+  rssEnd: number;
+  patches: number;
+}
+
+/** Checks the measured run: errors, answers, RSS growth, Clerk writes, and every line the child printed. */
+async function checkRun(server: BundleServer, ctx: MixContext, run: Measured, warmErrors: number) {
+  const { result, trail, rssEnd, patches } = run;
+  const growth = rssEnd - trail.at(-1)!;
   if (warmErrors > 0) fail(`warm-up: ${warmErrors} connection errors or timeouts`);
   if (result.errors + result.timeouts > 0)
     fail(`${result.errors} connection errors, ${result.timeouts} timeouts`);
-  const answered = [...statusCounts.values()].reduce((a, b) => a + b, 0);
+  const answered = [...ctx.statusCounts.values()].reduce((a, b) => a + b, 0);
   if (answered < AMOUNT) fail(`only ${answered} of ${AMOUNT} requests answered`);
   if (growth > MAX_RSS_GROWTH_MIB)
     fail(`child RSS grew ${growth.toFixed(1)} MiB (limit ${MAX_RSS_GROWTH_MIB})`);
-  const patches = clerk.server.requests.filter((r) => r.method === "PATCH").length - patchesBefore;
-  const writes = [...statusCounts]
+  const writes = [...ctx.statusCounts]
     .filter(([k]) => k.startsWith("update-user write 200"))
     .reduce((a, [, n]) => a + n, 0);
   if (patches !== writes) fail(`Clerk saw ${patches} updates for ${writes} valid writes`);
-
   // Give the child a moment to flush its last log lines, then scan everything it printed.
   await new Promise((r) => setTimeout(r, 200));
-  const leaking = server.lines.filter((l) => findSecrets(l, { exact: secrets }).length > 0);
+  const leaking = server.lines.filter((l) => findSecrets(l, { exact: ctx.secrets }).length > 0);
   for (const line of leaking.slice(0, 5))
-    fail(`log line leaks ${findSecrets(line, { exact: secrets }).join(", ")}: ${line.slice(0, 160)}`);
-  const logLines = server.logs.length;
+    fail(`log line leaks ${findSecrets(line, { exact: ctx.secrets }).join(", ")}: ${line.slice(0, 160)}`);
   const sent = WARMUP * (trail.length - 1) + AMOUNT;
-  if (logLines < sent) fail(`${logLines} log lines for ${sent} requests`);
+  if (server.logs.length < sent) fail(`${server.logs.length} log lines for ${sent} requests`);
+  return { answered, growth };
+}
 
-  const rps = answered / result.duration;
+function printSummary(
+  server: BundleServer,
+  ctx: MixContext,
+  run: Measured,
+  answered: number,
+  growth: number,
+) {
+  const { result, trail, rssEnd, patches } = run;
+  const rssWarm = trail.at(-1)!;
   console.log(
     `\nLoad: ${AMOUNT} requests, ${CONNECTIONS} connections, Netlify bundles on Node (${server.url})`,
   );
-  console.log(`  req/s     ${rps.toFixed(0)}  (autocannon mean ${result.requests.average.toFixed(0)})`);
+  console.log(
+    `  req/s     ${(answered / result.duration).toFixed(0)}  (autocannon mean ${result.requests.average.toFixed(0)})`,
+  );
   console.log(`  latency   p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`);
   console.log(
     `  warm-up   ${trail.length - 1} × ${WARMUP} requests, child RSS ${trail.map((m) => m.toFixed(0)).join(" → ")} MiB`,
@@ -250,14 +219,39 @@ try {
   console.log(
     `  child RSS ${rssWarm.toFixed(1)} MiB after warm-up → ${rssEnd.toFixed(1)} MiB at the end (${growth >= 0 ? "+" : ""}${growth.toFixed(1)} MiB)`,
   );
-  console.log(`  Clerk updates ${patches}; log lines ${logLines}; lines scanned ${server.lines.length}`);
+  console.log(
+    `  Clerk updates ${patches}; log lines ${server.logs.length}; lines scanned ${server.lines.length}`,
+  );
   console.log("  statuses:");
-  for (const [key, n] of [...statusCounts].sort()) console.log(`    ${String(n).padStart(6)}  ${key}`);
+  for (const [key, n] of [...ctx.statusCounts].sort()) console.log(`    ${String(n).padStart(6)}  ${key}`);
+}
+
+async function loadTest(services: StandIns, server: BundleServer): Promise<void> {
+  const ctx = await mixContext(services);
+  const requests = requestMix(ctx);
+  const warm = await warmUp(server, requests);
+  ctx.statusCounts.clear();
+  const patchesBefore = patchCount(services);
+  const result = await sendMix(server.url, requests, AMOUNT);
+  const run = {
+    result,
+    trail: warm.trail,
+    rssEnd: rssMiB(server.pid),
+    patches: patchCount(services) - patchesBefore,
+  };
+  const { answered, growth } = await checkRun(server, ctx, run, warm.errors);
+  printSummary(server, ctx, run, answered, growth);
+}
+
+const services = await startStandIns();
+const server = await startBundleServer(services.env);
+try {
+  await loadTest(services, server);
 } catch (err) {
   fail(`load run failed: ${err instanceof Error ? err.stack : String(err)}`);
 } finally {
   await server.close();
-  await Promise.all([clerk.close(), supabase.close()]);
+  await services.close();
 }
 
 if (failures.length > 0) {

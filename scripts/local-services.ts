@@ -1,7 +1,6 @@
 // The local Clerk and Supabase stand-ins wired together, for `npm start` and `npm run dev:netlify`
 // when no real keys are configured.
-import { startClerkStandIn } from "./stand-ins/clerk.ts";
-import { startSupabaseStandIn } from "./stand-ins/supabase.ts";
+import { startStandIns } from "./lib/stand-ins.ts";
 
 export interface LocalServices {
   /** The functions' environment pointing at the stand-ins. */
@@ -12,24 +11,10 @@ export interface LocalServices {
 }
 
 export async function startLocalServices(origin: string): Promise<LocalServices> {
-  const clerk = await startClerkStandIn({ authorizedParty: origin });
-  const supabase = await startSupabaseStandIn({
-    jwtSecret: clerk.supabaseJwtSecret,
-    clerkJwksUrl: `${clerk.url}/v1/jwks`,
-    clerkSecretKey: clerk.secretKey,
-    clerkIssuer: clerk.issuer,
-  });
+  const { clerk, supabase, env, close } = await startStandIns({ origin });
   const sessionId = clerk.createSession("user_alice");
   // Real Clerk session tokens live 60 s; a local one lives an hour so the printed curl lines keep working.
   const token = await clerk.mintSessionToken({ userId: "user_alice", sessionId, ttlSeconds: 3600 });
-  const env = {
-    CLERK_SECRET_KEY: clerk.secretKey,
-    CLERK_PUBLISHABLE_KEY: clerk.publishableKey,
-    CLERK_API_URL: clerk.url,
-    CLERK_AUTHORIZED_PARTIES: origin,
-    SUPABASE_URL: supabase.url,
-    SUPABASE_ANON_KEY: supabase.anonKey,
-  };
   const banner = (base: string) => {
     const api = `${base}/api`;
     return `
@@ -56,11 +41,5 @@ SMOKE_SESSION_TOKEN=$TOKEN npm run smoke -- --base-url ${base}
 CLERK_SECRET_KEY=${clerk.secretKey} CLERK_API_URL=${clerk.url} SMOKE_USER_ID=user_bob npm run smoke -- --base-url ${base}
 `;
   };
-  return {
-    env,
-    banner,
-    async close() {
-      await Promise.all([clerk.close(), supabase.close()]);
-    },
-  };
+  return { env, banner, close };
 }

@@ -7,20 +7,17 @@ import { join, resolve } from "node:path";
 import { Readable } from "node:stream";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-
-export type WebHandler = (req: Request, context?: unknown) => Promise<Response>;
-/** The four functions: the one list build, local servers and tests share. */
-export const FUNCTION_NAMES = ["protected", "supabase-data", "current-user", "update-user"] as const;
-export type FunctionName = (typeof FUNCTION_NAMES)[number];
+import type { WebHandler } from "../shared/handler.ts";
+import { FUNCTION_NAMES } from "./lib/functions.ts";
+import { ROOT } from "./lib/paths.ts";
 
 /** Imports each function from source (`functions/<name>.ts`) or from a bundle directory (`<name>.mjs`). */
 export async function loadHandlers(bundles?: string): Promise<Record<string, WebHandler>> {
-  const root = resolve(import.meta.dirname, "..");
   const entries = await Promise.all(
     FUNCTION_NAMES.map(async (name) => {
       const file = bundles
-        ? join(resolve(root, bundles), `${name}.mjs`)
-        : join(root, "functions", `${name}.ts`);
+        ? join(resolve(ROOT, bundles), `${name}.mjs`)
+        : join(ROOT, "functions", `${name}.ts`);
       const mod = (await import(pathToFileURL(file).href)) as { default: WebHandler };
       return [name, mod.default] as const;
     }),

@@ -75,64 +75,71 @@ async function sessionToken(): Promise<string> {
   return (await bapi(`/sessions/${session.id}/tokens`, {})).jwt!;
 }
 
-async function main(): Promise<number> {
-  const opts = options();
-  const url = (fn: string, query = "") =>
-    `${opts.base}${opts.target === "supabase" ? "/functions/v1" : "/api"}/${fn}${query ? `?${query}` : ""}`;
+type Options = ReturnType<typeof options>;
+type Expectation = (res: Response, body: unknown) => string | undefined;
+/** Runs one check and records its row; resolves to the parsed body (undefined when the request failed). */
+type Check = (
+  name: string,
+  fn: string,
+  init: RequestInit & { query?: string },
+  expect: Expectation,
+) => Promise<unknown>;
+
+const functionUrl = (opts: Options, fn: string, query = "") =>
+  `${opts.base}${opts.target === "supabase" ? "/functions/v1" : "/api"}/${fn}${query ? `?${query}` : ""}`;
+
+/** One clear line when the deployment cannot be reached at all, rather than a table of failures. */
+async function reachable(opts: Options): Promise<boolean> {
   try {
-    await fetch(url("protected"), { method: "OPTIONS", signal: AbortSignal.timeout(10_000) });
+    await fetch(functionUrl(opts, "protected"), { method: "OPTIONS", signal: AbortSignal.timeout(10_000) });
+    return true;
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
     console.error(`Cannot reach ${opts.base} (${cause}). Is the deployment up and the URL right?`);
-    return 2;
+    return false;
   }
-  const token = await sessionToken();
-  const auth = { authorization: `Bearer ${token}` };
-  const results: Result[] = [];
+}
 
-  const check = async (
-    name: string,
-    fn: string,
-    init: RequestInit & { query?: string },
-    expect: (res: Response, body: unknown) => string | undefined,
-  ) => {
+function parseBody(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return text;
+  }
+}
+
+function checker(opts: Options, results: Result[]): Check {
+  return async (name, fn, init, expect) => {
     const started = performance.now();
+    const ms = () => Math.round(performance.now() - started);
     let res: Response | undefined;
-    let detail: string | undefined;
     try {
-      res = await fetch(url(fn, init.query), {
+      res = await fetch(functionUrl(opts, fn, init.query), {
         ...init,
         redirect: "manual",
         signal: AbortSignal.timeout(15_000),
       });
-      const text = await res.text();
-      let body: unknown = text;
-      try {
-        body = text ? JSON.parse(text) : undefined;
-      } catch {}
-      detail = expect(res, body);
-      results.push({
-        check: name,
-        status: res.status,
-        ms: Math.round(performance.now() - started),
-        pass: !detail,
-        detail,
-      });
+      const body = parseBody(await res.text());
+      const detail = expect(res, body);
+      results.push({ check: name, status: res.status, ms: ms(), pass: !detail, detail });
       return body;
     } catch (err) {
       results.push({
         check: name,
         status: res?.status ?? null,
-        ms: Math.round(performance.now() - started),
+        ms: ms(),
         pass: false,
         detail: (err as Error).message,
       });
       return undefined;
     }
   };
-  const status = (want: number) => (res: Response) => (res.status === want ? undefined : `expected ${want}`);
-  const json = { "content-type": "application/json" };
+}
 
+const status = (want: number) => (res: Response) => (res.status === want ? undefined : `expected ${want}`);
+const JSON_TYPE = { "content-type": "application/json" };
+
+async function protectedChecks(check: Check, auth: Record<string, string>): Promise<void> {
   await check("protected signed out → 401", "protected", {}, (res) =>
     res.status !== 401
       ? "expected 401"
@@ -148,12 +155,19 @@ async function main(): Promise<number> {
   await check("protected POST → 405", "protected", { method: "POST", headers: auth }, (res) =>
     res.status === 405 && res.headers.get("allow") ? undefined : "expected 405 with Allow",
   );
+}
+
+/** Resolves to current-user's body, for the update-user round trip. */
+async function currentUserChecks(check: Check, auth: Record<string, string>): Promise<unknown> {
   await check("current-user signed out → 401", "current-user", {}, status(401));
-  const me = await check("current-user signed in → 200", "current-user", { headers: auth }, (res, body) => {
+  return check("current-user signed in → 200", "current-user", { headers: auth }, (res, body) => {
     const user = dig(body, "user") as Record<string, unknown> | undefined;
     if (res.status !== 200 || !user?.id) return "expected 200 with user";
     return "privateMetadata" in user || "_raw" in user ? "leaks privateMetadata/_raw" : undefined;
   });
+}
+
+async function supabaseDataChecks(check: Check, auth: Record<string, string>): Promise<void> {
   await check("supabase-data signed out → 401", "supabase-data", {}, status(401));
   await check(
     "supabase-data signed in → 200",
@@ -168,46 +182,34 @@ async function main(): Promise<number> {
     { headers: auth, query: "limit=0" },
     status(400),
   );
+}
+
+async function updateUserChecks(check: Check, auth: Record<string, string>): Promise<void> {
   await check(
     "update-user signed out (JSON) → 401",
     "update-user",
-    { method: "POST", headers: { ...json, accept: "application/json" }, body: "{}" },
+    { method: "POST", headers: { ...JSON_TYPE, accept: "application/json" }, body: "{}" },
     status(401),
   );
   await check(
     "update-user signed out (browser) → 303",
     "update-user",
-    { method: "POST", headers: json, body: "{}" },
+    { method: "POST", headers: JSON_TYPE, body: "{}" },
     (res) => (res.status === 303 && res.headers.get("location") ? undefined : "expected 303 with Location"),
   );
   await check(
     "update-user invalid body → 422",
     "update-user",
-    { method: "POST", headers: { ...auth, ...json }, body: '{"firstName":""}' },
+    { method: "POST", headers: { ...auth, ...JSON_TYPE }, body: '{"firstName":""}' },
     status(422),
   );
+}
 
-  // Round trip on a name the user has, so it can be put back exactly.
+/** Round trip on a name the user has, so it can be put back exactly. */
+async function nameRoundTrip(check: Check, auth: Record<string, string>, me: unknown, results: Result[]) {
   const user = dig(me, "user") as { firstName?: string | null; lastName?: string | null } | undefined;
   const field = user?.firstName ? "firstName" : user?.lastName ? "lastName" : undefined;
-  if (field) {
-    const original = user![field]!;
-    const probe = `Smoke${Date.now() % 100000}`;
-    await check(
-      `update-user ${field} → 200`,
-      "update-user",
-      { method: "POST", headers: { ...auth, ...json }, body: JSON.stringify({ [field]: probe }) },
-      (res, body) =>
-        res.status === 200 && dig(body, "user", field) === probe ? undefined : "name not updated",
-    );
-    await check(
-      `update-user restore ${field} → 200`,
-      "update-user",
-      { method: "POST", headers: { ...auth, ...json }, body: JSON.stringify({ [field]: original }) },
-      (res, body) =>
-        res.status === 200 && dig(body, "user", field) === original ? undefined : "name not restored",
-    );
-  } else {
+  if (!field) {
     results.push({
       check: "update-user round trip",
       status: null,
@@ -215,31 +217,60 @@ async function main(): Promise<number> {
       pass: true,
       detail: "skipped: user has no name to restore",
     });
+    return;
   }
+  const setName = (label: string, value: string, failure: string) =>
+    check(
+      label,
+      "update-user",
+      { method: "POST", headers: { ...auth, ...JSON_TYPE }, body: JSON.stringify({ [field]: value }) },
+      (res, body) => (res.status === 200 && dig(body, "user", field) === value ? undefined : failure),
+    );
+  const original = user![field]!;
+  await setName(`update-user ${field} → 200`, `Smoke${Date.now() % 100000}`, "name not updated");
+  await setName(`update-user restore ${field} → 200`, original, "name not restored");
+}
 
-  if (opts.origin) {
-    await check(
-      "CORS preflight",
-      "protected",
-      { method: "OPTIONS", headers: { origin: opts.origin, "access-control-request-method": "GET" } },
-      (res) =>
-        res.status === 204 && res.headers.get("access-control-allow-origin") === opts.origin
-          ? undefined
-          : "origin not allowed",
+async function corsCheck(check: Check, origin: string): Promise<void> {
+  await check(
+    "CORS preflight",
+    "protected",
+    { method: "OPTIONS", headers: { origin, "access-control-request-method": "GET" } },
+    (res) =>
+      res.status === 204 && res.headers.get("access-control-allow-origin") === origin
+        ? undefined
+        : "origin not allowed",
+  );
+}
+
+function printResults(opts: Options, results: Result[]): void {
+  if (opts.json) {
+    console.log(JSON.stringify({ base: opts.base, target: opts.target, results }, null, 2));
+    return;
+  }
+  console.log("| check | status | ms | result |\n|---|---:|---:|---|");
+  for (const r of results) {
+    console.log(
+      `| ${r.check} | ${r.status ?? "-"} | ${r.ms} | ${r.pass ? "pass" : `FAIL ${r.detail ?? ""}`}${r.pass && r.detail ? ` (${r.detail})` : ""} |`,
     );
   }
+  const failed = results.filter((r) => !r.pass).length;
+  console.log(`\n${results.length - failed} passed, ${failed} failed`);
+}
 
-  if (opts.json) console.log(JSON.stringify({ base: opts.base, target: opts.target, results }, null, 2));
-  else {
-    console.log("| check | status | ms | result |\n|---|---:|---:|---|");
-    for (const r of results) {
-      console.log(
-        `| ${r.check} | ${r.status ?? "-"} | ${r.ms} | ${r.pass ? "pass" : `FAIL ${r.detail ?? ""}`}${r.pass && r.detail ? ` (${r.detail})` : ""} |`,
-      );
-    }
-    const failed = results.filter((r) => !r.pass).length;
-    console.log(`\n${results.length - failed} passed, ${failed} failed`);
-  }
+async function main(): Promise<number> {
+  const opts = options();
+  if (!(await reachable(opts))) return 2;
+  const auth = { authorization: `Bearer ${await sessionToken()}` };
+  const results: Result[] = [];
+  const check = checker(opts, results);
+  await protectedChecks(check, auth);
+  const me = await currentUserChecks(check, auth);
+  await supabaseDataChecks(check, auth);
+  await updateUserChecks(check, auth);
+  await nameRoundTrip(check, auth, me, results);
+  if (opts.origin) await corsCheck(check, opts.origin);
+  printResults(opts, results);
   return results.every((r) => r.pass) ? 0 : 1;
 }
 

@@ -1,11 +1,13 @@
-// The deployable outputs of SPEC §6, checked the way the platforms read them.
+// The deployable outputs (Netlify modules with their config, Supabase functions and config.toml), checked
+// the way the platforms read them.
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { zipFunctions } from "@netlify/zip-it-and-ship-it";
 import { describe, expect, it } from "vitest";
-import { BUDGETS_KIB, FUNCTION_NAMES } from "../scripts/build.ts";
+import { BUDGETS_KIB } from "../scripts/build.ts";
+import { FUNCTION_NAMES } from "../scripts/lib/functions.ts";
 
 const root = resolve(import.meta.dirname, "..");
 const read = (path: string) => readFile(join(root, path), "utf8");

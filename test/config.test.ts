@@ -45,61 +45,62 @@ describe("misconfiguration → 500 server_misconfigured, naming the variable onl
     ],
     ["UPSTREAM_TIMEOUT_MS not a number", { UPSTREAM_TIMEOUT_MS: "soon" }, "UPSTREAM_TIMEOUT_MS"],
   ])("%s", async (_name, env, variable) => {
-    const f = await start(env);
-    const res = await f.call("protected", { headers: bearer() });
+    const fns = await start(env);
+    const res = await fns.call("protected", { headers: bearer() });
     expect(res.status).toBe(500);
     const text = await res.text();
     expect(JSON.parse(text).error.code).toBe("server_misconfigured");
     expect(text).not.toContain(variable);
-    const line = f.logs().at(-1) as { reason: string };
+    const line = fns.logs().at(-1) as { reason: string };
     expect(line.reason).toContain(variable);
-    for (const value of Object.values(env)) if (value) expect(JSON.stringify(f.logs())).not.toContain(value);
+    for (const value of Object.values(env))
+      if (value) expect(JSON.stringify(fns.logs())).not.toContain(value);
   });
 
   it("SUPABASE_URL missing: supabase-data is 500 (before any Clerk call), the others still work", async () => {
-    const f = await start({ SUPABASE_URL: undefined });
+    const fns = await start({ SUPABASE_URL: undefined });
     stack.resetCalls();
-    const res = await f.call("supabase-data", { headers: bearer() });
+    const res = await fns.call("supabase-data", { headers: bearer() });
     expect(res.status).toBe(500);
-    expect((f.logs().at(-1) as { reason: string }).reason).toContain("SUPABASE_URL");
+    expect((fns.logs().at(-1) as { reason: string }).reason).toContain("SUPABASE_URL");
     expect(stack.clerkCalls()).toEqual([]);
-    expect((await f.call("protected", { headers: bearer() })).status).toBe(200);
+    expect((await fns.call("protected", { headers: bearer() })).status).toBe(200);
   });
 });
 
 describe("optional variables", () => {
   it("blank values count as unset (dashboards save emptied fields as empty strings)", async () => {
-    const f = await start({ CLERK_JWT_KEY: "", DATA_TABLE: "  " });
-    expect((await f.call("supabase-data", { headers: bearer() })).status).toBe(200);
+    const fns = await start({ CLERK_JWT_KEY: "", DATA_TABLE: "  " });
+    expect((await fns.call("supabase-data", { headers: bearer() })).status).toBe(200);
   });
 
   it("CORS_ALLOWED_ORIGINS=* → Access-Control-Allow-Origin: * and never credentials", async () => {
-    const f = await start({ CORS_ALLOWED_ORIGINS: "*" });
-    const pre = await f.call("protected", {
+    const fns = await start({ CORS_ALLOWED_ORIGINS: "*" });
+    const pre = await fns.call("protected", {
       method: "OPTIONS",
       headers: { origin: "https://anywhere.example" },
     });
     expect(pre.status).toBe(204);
     expect(pre.headers.get("access-control-allow-origin")).toBe("*");
     expect(pre.headers.get("access-control-allow-credentials")).toBeNull();
-    const res = await f.call("protected", { headers: { ...bearer(), origin: "https://anywhere.example" } });
+    const res = await fns.call("protected", { headers: { ...bearer(), origin: "https://anywhere.example" } });
     expect(res.headers.get("access-control-allow-origin")).toBe("*");
   });
 
   it("CORS_ALLOWED_ORIGINS replaces the authorized parties as the CORS list", async () => {
-    const f = await start({ CORS_ALLOWED_ORIGINS: "https://app.example" });
-    const allowed = await f.call("protected", {
+    const fns = await start({ CORS_ALLOWED_ORIGINS: "https://app.example" });
+    const allowed = await fns.call("protected", {
       method: "OPTIONS",
       headers: { origin: "https://app.example" },
     });
     expect(allowed.headers.get("access-control-allow-origin")).toBe("https://app.example");
-    const other = await f.call("protected", { method: "OPTIONS", headers: { origin: APP_ORIGIN } });
+    const other = await fns.call("protected", { method: "OPTIONS", headers: { origin: APP_ORIGIN } });
     expect(other.headers.get("access-control-allow-origin")).toBeNull();
   });
 
   it("SIGN_IN_URL may be absolute", async () => {
-    const f = await start({ SIGN_IN_URL: "https://accounts.example/sign-in" });
-    const res = await f.call("update-user", {
+    const fns = await start({ SIGN_IN_URL: "https://accounts.example/sign-in" });
+    const res = await fns.call("update-user", {
       method: "POST",
       body: "{}",
       headers: { "content-type": "application/json" },
@@ -109,16 +110,16 @@ describe("optional variables", () => {
   });
 
   it("DATA_TABLE names the table read; a missing one is an upstream error, not a crash", async () => {
-    const f = await start({ DATA_TABLE: "no_such_table" });
-    const res = await f.call("supabase-data", { headers: bearer() });
+    const fns = await start({ DATA_TABLE: "no_such_table" });
+    const res = await fns.call("supabase-data", { headers: bearer() });
     expect(res.status).toBe(502);
     expect(await res.text()).not.toContain("no_such_table");
   });
 
   it("CLERK_SUPABASE_TEMPLATE=none passes the session token to Supabase (native integration), no Clerk call", async () => {
-    const f = await start({ CLERK_SUPABASE_TEMPLATE: "none", CLERK_JWT_KEY: stack.clerk.jwtKeyPem });
+    const fns = await start({ CLERK_SUPABASE_TEMPLATE: "none", CLERK_JWT_KEY: stack.clerk.jwtKeyPem });
     stack.resetCalls();
-    const res = await f.call("supabase-data", { headers: bearer() });
+    const res = await fns.call("supabase-data", { headers: bearer() });
     expect(res.status).toBe(200);
     const { data } = (await res.json()) as { data: { user_id: string }[] };
     expect(data.length).toBeGreaterThan(0);

@@ -1,18 +1,12 @@
-// Issue 5: generated requests (methods, headers, bodies, content types, query strings, tokens) against every
+// Generated requests (methods, headers, bodies, content types, query strings, tokens) against every
 // function, in-process and on the Netlify bundles. Whatever arrives: no 5xx while Clerk and Supabase are
-// healthy, every error body is SPEC §4's JSON with a known code, no token that is not Clerk's own gets
+// healthy, every error body is the functions' JSON error with a known code, no token that is not Clerk's own gets
 // past auth, and update-user reaches Clerk exactly for the valid requests.
 import * as fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FUNCTION_NAMES } from "../scripts/lib/functions.ts";
 import { hs256WithPublicKey, signedWithOtherKey, tamper, unsigned } from "./support/forge.ts";
-import {
-  type CallInit,
-  FUNCTIONS,
-  type FunctionName,
-  type Host,
-  type Running,
-  sourceHost,
-} from "./support/hosts.ts";
+import { type CallInit, type FunctionName, type Host, type Running, sourceHost } from "./support/hosts.ts";
 import { nodeBundleHost } from "./support/process-hosts.ts";
 import { APP_ORIGIN, type Stack, startStack } from "./support/stack.ts";
 
@@ -259,13 +253,13 @@ function requestArb(fn: FunctionName, tokens: Tokens): fc.Arbitrary<Generated> {
 
 function toInit(g: Generated, fn: FunctionName, tokens: Tokens): CallInit {
   const headers: Record<string, string> = { ...g.headers };
-  const t = g.token && (g.token.kind === "garbage" ? g.token.value : tokens[g.token.kind][g.token.i]);
-  if (t && g.placement === "bearer") headers.authorization = `Bearer ${t}`;
-  if (t && g.placement === "lowercase") headers.authorization = `bearer ${t}`;
-  if (t && g.placement === "bare") headers.authorization = t;
-  if (t && g.placement === "cookie") {
+  const token = g.token && (g.token.kind === "garbage" ? g.token.value : tokens[g.token.kind][g.token.i]);
+  if (token && g.placement === "bearer") headers.authorization = `Bearer ${token}`;
+  if (token && g.placement === "lowercase") headers.authorization = `bearer ${token}`;
+  if (token && g.placement === "bare") headers.authorization = token;
+  if (token && g.placement === "cookie") {
     // What a signed-in browser on a development instance sends next to __session.
-    const jar = `__client_uat=${Math.floor(Date.now() / 1000) - 7200}; __clerk_db_jwt=dvb_fuzz; __session=${t}`;
+    const jar = `__client_uat=${Math.floor(Date.now() / 1000) - 7200}; __clerk_db_jwt=dvb_fuzz; __session=${token}`;
     headers.cookie = headers.cookie ? `${headers.cookie}; ${jar}` : jar;
   }
   if (g.contentType !== undefined) headers["content-type"] = g.contentType;
@@ -284,13 +278,13 @@ const signedIn = (g: Generated) =>
   (g.placement === "bearer" || g.placement === "bare" || g.placement === "cookie");
 /**
  * Cookie auth plus Clerk's dev-browser sync parameter (`?__clerk_db_jwt=`) is a handshake in a development
- * instance, so signed out (SPEC §4); the oracle leaves such requests to the invariants.
+ * instance, so signed out (API functions never run the handshake); the oracle leaves such requests to the invariants.
  */
 const devBrowserSync = (g: Generated) => g.placement === "cookie" && g.query.includes("__clerk_db_jwt=");
 
 type UpdateVerdict = { status: 200; patch: Record<string, string> } | { status: 400 | 413 | 415 | 422 };
 
-/** update-user for a signed-in caller, per SPEC §2: content type, size, parsing, then the schema. */
+/** update-user for a signed-in caller: content type, size, parsing, then the schema, in that order. */
 function updateVerdict(g: Generated): UpdateVerdict {
   const type = g.contentType?.split(";")[0]?.trim().toLowerCase();
   if (type !== "application/json" && type !== "application/x-www-form-urlencoded") return { status: 415 };
@@ -314,9 +308,9 @@ function updateVerdict(g: Generated): UpdateVerdict {
   if (keys.length === 0 || keys.some((k) => k !== "firstName" && k !== "lastName")) return { status: 422 };
   const patch: Record<string, string> = {};
   for (const k of keys) {
-    const v = (value as Record<string, unknown>)[k];
-    if (typeof v !== "string") return { status: 422 };
-    const trimmed = v.trim();
+    const name = (value as Record<string, unknown>)[k];
+    if (typeof name !== "string") return { status: 422 };
+    const trimmed = name.trim();
     if (trimmed.length < 1 || trimmed.length > 256) return { status: 422 };
     patch[k === "firstName" ? "first_name" : "last_name"] = trimmed;
   }
@@ -436,7 +430,7 @@ function fuzz(host: Host): void {
     await stack?.close();
   });
 
-  for (const fn of FUNCTIONS) {
+  for (const fn of FUNCTION_NAMES) {
     it(`${fn}: ${BATCH * RUNS} generated requests → no 5xx, SPEC error bodies, no forged sign-in, Clerk writes only for valid updates`, async () => {
       const seen: Seen = new Map();
       await fc.assert(

@@ -1,4 +1,4 @@
-// Issue 5 / SPEC §4: a token with an unknown `kid` must not cost a JWKS fetch per request. @clerk/backend
+// A token with an unknown `kid` must not cost a JWKS fetch per request. @clerk/backend
 // alone refetches on every unknown kid, so random kids would turn each request into a Backend API call;
 // shared/auth/jwks.ts bounds refetches per isolate while still picking up a real rotation within 30 s.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";

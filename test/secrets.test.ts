@@ -1,13 +1,13 @@
-// Issue 5: nothing secret leaves through a response or a log line. Varied requests — signed in and out,
+// Nothing secret leaves through a response or a log line. Varied requests — signed in and out,
 // forged tokens, client-sent secrets, bad bodies, and upstream faults whose bodies are poisoned with
 // secret-looking strings — go through the functions in-process and as the Netlify bundles on Node; every
-// response (status, headers, body) and every line the process printed is scanned (test/support/secrets.ts).
+// response (status, headers, body) and every line the process printed is scanned (scripts/lib/secrets.ts).
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { startBundleServer } from "../scripts/lib/bundle-server.ts";
+import { findSecrets, responseText } from "../scripts/lib/secrets.ts";
 import type { Fault } from "../scripts/stand-ins/http.ts";
-import { startBundleServer } from "./support/bundle-server.ts";
 import { tamper } from "./support/forge.ts";
 import { buildRequest, type CallInit, type FunctionName, type Running, sourceHost } from "./support/hosts.ts";
-import { findSecrets, responseText } from "./support/secrets.ts";
 import { APP_ORIGIN, type Stack, startStack } from "./support/stack.ts";
 
 const MARKER = `leak-marker-${crypto.randomUUID()}`;

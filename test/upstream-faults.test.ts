@@ -1,11 +1,11 @@
-// Issue 5: upstream faults test/behaviour.ts does not cover, on the built bundles (Node and Deno). Each
-// answers per SPEC §4 (429 → 503 and Retry-After only if Clerk/Supabase sent one; other failures → 502;
+// Upstream faults test/behaviour.ts does not cover, on the built bundles (Node and Deno). Each answers
+// as a client can act on it (429 → 503 and Retry-After only if Clerk/Supabase sent one; other failures → 502;
 // unreachable → 502) within UPSTREAM_TIMEOUT_MS + 1 s, and nothing from an upstream body reaches the client.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { findSecrets, responseText } from "../scripts/lib/secrets.ts";
 import type { Fault } from "../scripts/stand-ins/http.ts";
 import type { CallInit, FunctionName, Host, Running } from "./support/hosts.ts";
 import { denoHost, nodeBundleHost } from "./support/process-hosts.ts";
-import { findSecrets, responseText } from "./support/secrets.ts";
 import { type Stack, startStack } from "./support/stack.ts";
 
 const TIMEOUT_MS = 1500;

@@ -45,19 +45,20 @@ let verifier: Promise<Verifier> | undefined;
 /** The same checks the project asks of @clerk/backend: RS256, iss, azp, exp/nbf ± 5 s, sub and sid. */
 async function isValid(token: string): Promise<boolean> {
   verifier ??= createVerifier();
-  const v = await verifier;
+  const ready = await verifier;
   const checks = {
     algorithms: ["RS256"],
-    issuer: v.issuer,
+    issuer: ready.issuer,
     clockTolerance: 5,
     requiredClaims: ["exp", "nbf", "sub", "sid"],
   };
   try {
     const { payload } =
-      typeof v.key === "function"
-        ? await jwtVerify(token, v.key, checks)
-        : await jwtVerify(token, v.key, checks);
-    if (v.authorizedParties.length > 0 && !v.authorizedParties.includes(String(payload.azp))) return false;
+      typeof ready.key === "function"
+        ? await jwtVerify(token, ready.key, checks)
+        : await jwtVerify(token, ready.key, checks);
+    if (ready.authorizedParties.length > 0 && !ready.authorizedParties.includes(String(payload.azp)))
+      return false;
     return typeof payload.sub === "string" && typeof payload.sid === "string";
   } catch {
     return false;

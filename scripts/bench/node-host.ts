@@ -5,7 +5,8 @@
 // (stderr, because the benchmark sends stdout, where the function logs each request, to /dev/null).
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { serveFunctions, type WebHandler } from "../serve.ts";
+import type { WebHandler } from "../../shared/handler.ts";
+import { serveFunctions } from "../serve.ts";
 
 const [file, name] = process.argv.slice(2);
 if (!file || !name) throw new Error("usage: node-host.ts <bundle.mjs> <name>");

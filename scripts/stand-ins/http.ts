@@ -38,12 +38,12 @@ export interface StandInServer {
   close(): Promise<void>;
 }
 
-export type WebHandler = (req: Request, body: string) => Response | Promise<Response>;
+export type StandInHandler = (req: Request, body: string) => Response | Promise<Response>;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function serve(
-  handler: WebHandler,
+  handler: StandInHandler,
   opts: { port?: number; host?: string } = {},
 ): Promise<StandInServer> {
   const host = opts.host ?? "127.0.0.1";

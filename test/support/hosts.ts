@@ -1,10 +1,10 @@
 // A "host" runs the four functions somewhere (in-process from source, built bundles on Node or Deno,
 // netlify dev) with a given environment. The behaviour suite only talks to this interface.
 import { vi } from "vitest";
-import { FUNCTION_NAMES, type FunctionName } from "../../scripts/serve.ts";
+import { FUNCTION_NAMES, type FunctionName } from "../../scripts/lib/functions.ts";
+import { APP_ORIGIN } from "../../scripts/lib/stand-ins.ts";
 import type { WebHandler } from "../../shared/handler.ts";
 
-export const FUNCTIONS = FUNCTION_NAMES;
 export type { FunctionName };
 
 export interface CallInit {
@@ -25,10 +25,16 @@ export interface Running {
 
 export interface Host {
   name: string;
+  /**
+   * Each request runs in a fresh isolate (netlify dev starts a worker per invocation), so what a
+   * function keeps per isolate (Clerk's keys, verified tokens) never carries over to the next request.
+   */
+  isolatePerRequest?: boolean;
   start(env: Record<string, string>): Promise<Running>;
 }
 
-export const APP_URL = "http://localhost:8888";
+/** Where the in-process host pretends to serve (the origin the stand-ins authorize). */
+export const APP_URL = APP_ORIGIN;
 
 export function buildRequest(fn: FunctionName, init: CallInit = {}, base = APP_URL): Request {
   return new Request(`${base}/api/${fn}${init.query ? `?${init.query}` : ""}`, {
@@ -51,7 +57,7 @@ export const sourceHost: Host = {
     vi.resetModules();
     const handlers = Object.fromEntries(
       await Promise.all(
-        FUNCTIONS.map(
+        FUNCTION_NAMES.map(
           async (fn) => [fn, (await import(`../../functions/${fn}.ts`)).default as WebHandler] as const,
         ),
       ),

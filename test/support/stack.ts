@@ -1,12 +1,10 @@
-// Starts the local Clerk and Supabase stand-ins together and derives the functions' environment.
-import {
-  type ClerkStandIn,
-  type ClerkStandInOptions,
-  startClerkStandIn,
-} from "../../scripts/stand-ins/clerk.ts";
-import { type SupabaseStandIn, startSupabaseStandIn } from "../../scripts/stand-ins/supabase.ts";
+// The local Clerk and Supabase stand-ins for a test, with the functions' environment and what the
+// functions asked of each upstream.
+import { APP_ORIGIN, jwksFetchCount, startStandIns } from "../../scripts/lib/stand-ins.ts";
+import type { ClerkStandIn, ClerkStandInOptions } from "../../scripts/stand-ins/clerk.ts";
+import type { SupabaseStandIn } from "../../scripts/stand-ins/supabase.ts";
 
-export const APP_ORIGIN = "http://localhost:8888";
+export { APP_ORIGIN };
 
 export interface Stack {
   clerk: ClerkStandIn;
@@ -25,28 +23,14 @@ export interface Stack {
 }
 
 export async function startStack(opts: { clerk?: ClerkStandInOptions } = {}): Promise<Stack> {
-  const clerk = await startClerkStandIn({ authorizedParty: APP_ORIGIN, ...opts.clerk });
-  const supabase = await startSupabaseStandIn({
-    jwtSecret: clerk.supabaseJwtSecret,
-    clerkJwksUrl: `${clerk.url}/v1/jwks`,
-    clerkSecretKey: clerk.secretKey,
-    clerkIssuer: clerk.issuer,
-  });
+  const { clerk, supabase, env, close } = await startStandIns({ clerk: opts.clerk });
   const describe = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
   return {
     clerk,
     supabase,
-    env: {
-      CLERK_SECRET_KEY: clerk.secretKey,
-      CLERK_PUBLISHABLE_KEY: clerk.publishableKey,
-      CLERK_API_URL: clerk.url,
-      CLERK_AUTHORIZED_PARTIES: APP_ORIGIN,
-      SUPABASE_URL: supabase.url,
-      SUPABASE_ANON_KEY: supabase.anonKey,
-      UPSTREAM_TIMEOUT_MS: "1500",
-    },
+    env: { ...env, UPSTREAM_TIMEOUT_MS: "1500" },
     clerkCalls: () => clerk.server.requests.map(describe).filter((c) => c !== "GET /v1/jwks"),
-    jwksFetches: () => clerk.server.requests.filter((r) => r.path === "/v1/jwks").length,
+    jwksFetches: () => jwksFetchCount(clerk),
     supabaseCalls: () => supabase.server.requests.map(describe),
     resetCalls() {
       clerk.server.requests.length = 0;
@@ -54,8 +38,6 @@ export async function startStack(opts: { clerk?: ClerkStandInOptions } = {}): Pr
       clerk.server.clearFaults();
       supabase.server.clearFaults();
     },
-    async close() {
-      await Promise.all([clerk.close(), supabase.close()]);
-    },
+    close,
   };
 }

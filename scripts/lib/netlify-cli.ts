@@ -1,14 +1,14 @@
 // netlify-cli is ~475 MB, so it is not a dependency: a pinned version is installed into .tools/ on first use.
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { ROOT } from "./paths.ts";
 
 export const NETLIFY_CLI_VERSION = "27.10.2";
 
-const root = resolve(import.meta.dirname, "..");
 /** Committed package.json + lockfile pinning netlify-cli and its whole tree. */
-const pinned = join(root, "tools", "netlify-cli");
-const dir = join(root, ".tools", "netlify-cli");
+const pinned = join(ROOT, "tools", "netlify-cli");
+const dir = join(ROOT, ".tools", "netlify-cli");
 const bin = join(dir, "node_modules", ".bin", "netlify");
 
 function installedVersion(): string | undefined {
@@ -37,7 +37,7 @@ export function netlifyCli(): string {
 /** Environment for netlify dev: offline-safe (Deno from node_modules on PATH) and no telemetry. */
 export function netlifyEnv(extra: Record<string, string> = {}): Record<string, string> {
   return {
-    PATH: `${join(root, "node_modules", ".bin")}:${process.env.PATH ?? ""}`,
+    PATH: `${join(ROOT, "node_modules", ".bin")}:${process.env.PATH ?? ""}`,
     HOME: process.env.HOME ?? "/tmp",
     NETLIFY_TELEMETRY_DISABLED: "1",
     ...extra,

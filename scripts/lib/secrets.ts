@@ -1,6 +1,7 @@
 // What must never reach a client or a log line: Clerk keys, JWTs, PEM keys, the seeded users' private
-// metadata, and text from upstream error bodies. Shared by test/secrets.test.ts and scripts/load.ts.
-import { DEFAULT_SEED_USERS } from "../../scripts/stand-ins/clerk.ts";
+// metadata, and text from upstream error bodies. Shared by the secret and upstream-fault tests and
+// scripts/load.ts.
+import { DEFAULT_SEED_USERS } from "../stand-ins/clerk.ts";
 
 /** Every string leaf of the seeded users' privateMetadata (e.g. "alice-private-note"). */
 export const SEEDED_PRIVATE_VALUES: string[] = DEFAULT_SEED_USERS.flatMap((u) =>
@@ -53,11 +54,11 @@ export interface ScanOptions {
 export function findSecrets(text: string, opts: ScanOptions = {}): string[] {
   const found: string[] = [];
   for (const [name, pattern] of PATTERNS) {
-    const m = pattern.exec(text);
-    if (m) found.push(`${name}: ${m[0].slice(0, 24)}…`);
+    const match = pattern.exec(text);
+    if (match) found.push(`${name}: ${match[0].slice(0, 24)}…`);
   }
-  for (const s of [...SEEDED_PRIVATE_VALUES, ...UPSTREAM_ERROR_TEXT, ...(opts.exact ?? [])]) {
-    if (s && text.includes(s)) found.push(`"${s.slice(0, 24)}"`);
+  for (const secret of [...SEEDED_PRIVATE_VALUES, ...UPSTREAM_ERROR_TEXT, ...(opts.exact ?? [])]) {
+    if (secret && text.includes(secret)) found.push(`"${secret.slice(0, 24)}"`);
   }
   return found;
 }

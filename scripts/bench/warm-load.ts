@@ -1,0 +1,220 @@
+// The warm load phase: every variant (runtime × implementation × key mode × token mode) under autocannon,
+// in interleaved rounds so machine drift hits all variants alike.
+import { autocannon } from "../lib/autocannon.ts";
+import { cpuSnapshot, foreignShare } from "../lib/proc.ts";
+import type { ServerProcess } from "../lib/process.ts";
+import type { ClerkStandIn } from "../stand-ins/clerk.ts";
+import { formatPercent } from "./format.ts";
+import { log, opts } from "./options.ts";
+import {
+  bundlePath,
+  childPids,
+  type Impl,
+  type KeyMode,
+  type Runtime,
+  requestPath,
+  serverCommand,
+  serverEnv,
+  startBenchServer,
+  type TokenMode,
+} from "./servers.ts";
+import { median, percentile, seededRandom, shuffled } from "./stats.ts";
+
+const OK_BODY = '{"data":{"message":"Hello World"}}';
+
+export interface Tokens {
+  reused: string;
+  /** Distinct valid tokens, each with its own session; fresh-token load rotates through them. */
+  pool: string[];
+}
+
+export async function mintTokens(clerk: ClerkStandIn, count: number): Promise<Tokens> {
+  // An hour of validity outlives the run; the stand-in signs through WebCrypto, so batches go parallel.
+  const mint = () => clerk.mintSessionToken({ userId: "user_alice", ttlSeconds: 3600 });
+  const pool: string[] = [];
+  while (pool.length < count) {
+    const batch = Math.min(500, count - pool.length);
+    pool.push(...(await Promise.all(Array.from({ length: batch }, mint))));
+  }
+  return { reused: await mint(), pool };
+}
+
+interface LoadSample {
+  seconds: number;
+  ok: number;
+  rps: number;
+  /** autocannon's non-2xx + connection errors + timeouts + body mismatches */
+  failures: number;
+  /** Per-response latency in ms (200s only), as autocannon's own histogram only keeps whole ms. */
+  latencies: number[];
+}
+
+function runLoad(url: string, path: string, authorization: () => string, seconds: number, body: string) {
+  return new Promise<LoadSample>((resolveRun, reject) => {
+    const latencies: number[] = [];
+    let ok = 0;
+    const setupRequest = (req: { headers: Record<string, string> }) => {
+      req.headers.authorization = authorization();
+      return req;
+    };
+    const instance = autocannon(
+      {
+        url,
+        connections: opts.connections,
+        duration: seconds,
+        // setupRequest in both token modes, so the load generator does the same work in each.
+        requests: [{ method: "GET", path, setupRequest }],
+        verifyBody: (received) => received === body,
+      },
+      (err, result) => {
+        if (err) return reject(err);
+        const failures = result.non2xx + result.errors + result.timeouts + result.mismatches;
+        resolveRun({ seconds: result.duration, ok, rps: ok / result.duration, failures, latencies });
+      },
+    );
+    instance.on("response", (_client, status, _bytes, ms) => {
+      if (status !== 200) return;
+      ok++;
+      latencies.push(ms);
+    });
+  });
+}
+
+export interface Server {
+  runtime: Runtime;
+  impl: Impl;
+  mode: KeyMode;
+  process: ServerProcess;
+  /** Next pool index: each server walks the pool on its own, continuing across rounds. */
+  cursor: number;
+  freshRequests: number;
+  loadSeconds: number;
+}
+
+export interface Variant {
+  id: string;
+  server: Server;
+  token: TokenMode;
+  rounds: LoadSample[];
+}
+
+export async function startServers(clerk: ClerkStandIn): Promise<Server[]> {
+  const specs: Array<[Runtime, Impl, KeyMode]> = [];
+  for (const runtime of ["node", "deno"] as const) {
+    for (const impl of ["project", "floor"] as const)
+      for (const mode of ["networkless", "jwks"] as const) specs.push([runtime, impl, mode]);
+    specs.push([runtime, "hello", "networkless"]);
+  }
+  return Promise.all(
+    specs.map(async ([runtime, impl, mode]) => {
+      const argv = serverCommand(runtime, bundlePath(runtime, impl));
+      const started = await startBenchServer(argv, serverEnv(clerk, mode));
+      return { runtime, impl, mode, process: started, cursor: 0, freshRequests: 0, loadSeconds: 0 };
+    }),
+  );
+}
+
+export function variantsFor(servers: Server[]): Variant[] {
+  return servers.flatMap((server) =>
+    (server.impl === "hello" ? (["reused"] as const) : (["reused", "fresh"] as const)).map((token) => ({
+      id: `${server.runtime}/${server.impl}/${server.mode}/${token}`,
+      server,
+      token,
+      rounds: [],
+    })),
+  );
+}
+
+function authorizationFor(variant: Variant, tokens: Tokens): () => string {
+  const reused = `Bearer ${tokens.reused}`;
+  if (variant.token === "reused") return () => reused;
+  const server = variant.server;
+  return () => {
+    server.freshRequests++;
+    return `Bearer ${tokens.pool[server.cursor++ % tokens.pool.length]}`;
+  };
+}
+
+/** Variants grouped by runtime and token mode (hello-world alone). */
+function blocksOf(variants: Variant[]): Variant[][] {
+  const blocks = new Map<string, Variant[]>();
+  for (const variant of variants) {
+    const key = variant.server.impl === "hello" ? variant.id : `${variant.server.runtime}/${variant.token}`;
+    blocks.set(key, [...(blocks.get(key) ?? []), variant]);
+  }
+  return [...blocks.values()];
+}
+
+/**
+ * Round 0 is the warm-up (JIT, JWKS fetch, connection pools) and is discarded. Returns, per round, the
+ * share of CPU that other processes on the machine took meanwhile.
+ */
+export async function loadPhase(variants: Variant[], tokens: Tokens): Promise<number[]> {
+  const foreign: number[] = [];
+  const random = seededRandom(6);
+  for (let round = 0; round <= opts.rounds; round++) {
+    const before = cpuSnapshot(childPids());
+    const seconds = round === 0 ? opts.warmup : opts.duration;
+    log(`load round ${round}/${opts.rounds}${round === 0 ? " (warm-up, discarded)" : ""}`);
+    // Blocks of the variants a goal compares (project and floor, networkless and JWKS: same runtime
+    // and token mode) run back to back, so a burst from another process hits both sides of a ratio;
+    // blocks and the order inside them are shuffled anew each round, so none always goes first.
+    const order = shuffled(blocksOf(variants), random).flatMap((block) => shuffled(block, random));
+    for (const variant of order) {
+      const { server } = variant;
+      const body = server.impl === "hello" ? "Hello World" : OK_BODY;
+      const path = requestPath(server.runtime);
+      const sample = await runLoad(
+        server.process.url,
+        path,
+        authorizationFor(variant, tokens),
+        seconds,
+        body,
+      );
+      server.loadSeconds += sample.seconds;
+      if (sample.failures > 0) log(`  ${variant.id}: ${sample.failures} failed responses`);
+      if (round > 0) variant.rounds.push(sample);
+    }
+    const share = foreignShare(before, cpuSnapshot(childPids()));
+    foreign.push(share);
+    log(`  other processes used ${formatPercent(share)} of the machine's CPU during round ${round}`);
+  }
+  return foreign;
+}
+
+export interface VariantSummary {
+  id: string;
+  runtime: Runtime;
+  impl: Impl;
+  mode: KeyMode;
+  token: TokenMode;
+  rps: number;
+  rpsMin: number;
+  rpsMax: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  failures: number;
+  roundsRps: number[];
+}
+
+export function summarize(variant: Variant): VariantSummary {
+  const roundsRps = variant.rounds.map((r) => r.rps);
+  const all = Float64Array.from(variant.rounds.flatMap((r) => r.latencies)).sort();
+  return {
+    id: variant.id,
+    runtime: variant.server.runtime,
+    impl: variant.server.impl,
+    mode: variant.server.mode,
+    token: variant.token,
+    rps: median(roundsRps),
+    rpsMin: Math.min(...roundsRps),
+    rpsMax: Math.max(...roundsRps),
+    // Pooled over all measured rounds: a p99 of one 3 s round rests on too few slow requests.
+    p50: percentile(all, 50),
+    p99: percentile(all, 99),
+    requests: all.length,
+    failures: variant.rounds.reduce((n, r) => n + r.failures, 0),
+    roundsRps,
+  };
+}

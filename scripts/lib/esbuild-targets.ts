@@ -1,0 +1,34 @@
+// How a function is bundled for each platform: the entry module wrapping its default export, and the
+// esbuild options of the runtime. scripts/build.ts bundles the project with these, the bench its floor
+// and hello-world, so both are measured as built alike.
+import type { BuildOptions } from "esbuild";
+
+export type Platform = "netlify" | "supabase";
+
+/** Options every bundle shares: one minified ES module. */
+export const BUNDLE_OPTIONS: BuildOptions = {
+  bundle: true,
+  format: "esm",
+  minify: true,
+  treeShaking: true,
+  legalComments: "none",
+  logLevel: "warning",
+};
+
+export const PLATFORM_OPTIONS: Record<Platform, BuildOptions> = {
+  netlify: { platform: "node", target: "node22", conditions: ["node"] },
+  // Web-standard builds of dependencies (e.g. @clerk/backend's browser crypto), not their node ones.
+  supabase: {
+    platform: "neutral",
+    target: "es2022",
+    conditions: ["deno", "worker", "browser"],
+    mainFields: ["module", "main"],
+  },
+};
+
+/** Netlify imports the default export; Supabase's edge runtime serves `{ fetch }`. */
+export function entryModule(platform: Platform, source: string): string {
+  return platform === "netlify"
+    ? `export { default } from ${JSON.stringify(source)};`
+    : `import handler from ${JSON.stringify(source)};\nexport default { fetch: handler };`;
+}
