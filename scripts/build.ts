@@ -6,6 +6,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
+import { openApiDocument } from "./openapi.ts";
 import { FUNCTION_NAMES, type FunctionName } from "./serve.ts";
 
 export { FUNCTION_NAMES };
@@ -116,6 +117,10 @@ export async function build(): Promise<BundleReport[]> {
     reports.push(...(await Promise.all(FUNCTION_NAMES.map((fn) => bundle(target, fn)))));
   }
   await writeFile(join(dist, "supabase", "config.toml"), supabaseConfigToml());
+  // The API described, beside the bundles and in the published site (netlify.toml publishes public/).
+  const openapi = `${JSON.stringify(openApiDocument(), null, 2)}\n`;
+  await writeFile(join(dist, "openapi.json"), openapi);
+  await writeFile(join(root, "public", "openapi.json"), openapi);
   return reports;
 }
 
