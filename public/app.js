@@ -242,7 +242,8 @@ function setUpFunctions() {
     $("#form-outcome").textContent = "Submitting…";
   });
   frame.addEventListener("load", () => {
-    if (!submitted) return;
+    // The frame's first, empty document may finish loading after a quick first submit: not the answer.
+    if (!submitted || frame.contentWindow.location.href === "about:blank") return;
     submitted = false;
     const win = frame.contentWindow;
     const nav = win.performance.getEntriesByType("navigation")[0];
