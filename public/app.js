@@ -45,7 +45,7 @@ function showSession() {
     return;
   }
   const left = secondsLeft(token);
-  const life = left > 0 ? `token expires in ${left} s` : "token expired";
+  const life = left > 0 ? `token expires in ${left}\u00a0s` : "token expired";
   const refresh = mode === "stand-ins" ? ", refreshed automatically" : "";
   status.textContent = `Signed in as ${c.sub} (session ${c.sid}); ${life}${refresh}.`;
 }

@@ -26,18 +26,20 @@ try {
   const section = page.locator('.fn[data-fn="current-user"]');
   await section.getByRole("button", { name: "Send", exact: true }).click();
   await section.locator(".result .status").waitFor();
-  await page.locator("#identity").scrollIntoViewIfNeeded();
-  // From the sign-in panel down to the answered call: what a person sees after trying it.
-  const top = await page.locator("#identity").boundingBox();
-  const bottom = await section.boundingBox();
+  // The page as a person sees it after the call: the signed-in panel, then the answer (the sections
+  // between are folded away for the picture only).
+  await page.evaluate(() => {
+    for (const fn of ["protected", "supabase-data"]) {
+      (document.querySelector(`.fn[data-fn="${fn}"]`) as HTMLElement).style.display = "none";
+    }
+  });
+  // Page coordinates: the top of the answer's body, plus a dozen lines of it.
+  const bodyTop = await section
+    .locator(".result .body")
+    .evaluate((el) => el.getBoundingClientRect().top + window.scrollY);
   await page.screenshot({
     path: out,
-    clip: {
-      x: 0,
-      y: top!.y - 16,
-      width: 900,
-      height: Math.min(bottom!.y + 520, bottom!.y + bottom!.height) - top!.y + 32,
-    },
+    clip: { x: 0, y: 0, width: 900, height: Math.round(bodyTop + 250) },
     fullPage: true,
   });
   log(`wrote ${out} (Chromium ${browser.version})`);
