@@ -1,3 +1,4 @@
+import * as z from "zod/mini";
 import { requireSupabase } from "../shared/config.ts";
 import { ErrorCode, HttpError } from "../shared/errors.ts";
 import { defineFunction } from "../shared/handler.ts";
@@ -7,14 +8,23 @@ import { selectRows } from "../shared/supabase.ts";
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 100;
 
+/** The `limit` query parameter once read as a number (absent = the default). */
+export const Limit = z._default(z.int().check(z.minimum(1), z.maximum(MAX_LIMIT)), DEFAULT_LIMIT);
+
 function parseLimit(url: URL): number {
   const values = url.searchParams.getAll("limit");
-  if (values.length === 0) return DEFAULT_LIMIT;
-  const value = values.length === 1 && /^[1-9]\d{0,2}$/.test(values[0]!) ? Number(values[0]) : Number.NaN;
-  if (!(value <= MAX_LIMIT)) {
+  // Plain decimal digits only: Number() alone would accept "1e1", " 5" or "0x10".
+  const value =
+    values.length === 0
+      ? undefined
+      : values.length === 1 && /^[1-9]\d{0,2}$/.test(values[0]!)
+        ? Number(values[0])
+        : Number.NaN;
+  const result = Limit.safeParse(value);
+  if (!result.success) {
     throw new HttpError(400, ErrorCode.InvalidQuery, `limit must be an integer from 1 to ${MAX_LIMIT}.`);
   }
-  return value;
+  return result.data;
 }
 
 /** Clerk's "Retrieving data from external sources" example, actually reading Supabase as the user. */

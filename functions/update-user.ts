@@ -55,3 +55,6 @@ export default defineFunction({
     }
   },
 });
+
+// The generated OpenAPI document describes the body with this same schema.
+export { UpdateUserBody };

@@ -8,6 +8,7 @@ import * as esbuild from "esbuild";
 import { BUNDLE_OPTIONS, entryModule, PLATFORM_OPTIONS, type Platform } from "./lib/esbuild-targets.ts";
 import { FUNCTION_NAMES, type FunctionName } from "./lib/functions.ts";
 import { ROOT } from "./lib/paths.ts";
+import { openApiDocument } from "./openapi.ts";
 
 const dist = join(ROOT, "dist");
 
@@ -97,6 +98,10 @@ export async function build(): Promise<BundleReport[]> {
     reports.push(...(await Promise.all(FUNCTION_NAMES.map((fn) => bundle(target, fn)))));
   }
   await writeFile(join(dist, "supabase", "config.toml"), supabaseConfigToml());
+  // The API described, beside the bundles and in the published site (netlify.toml publishes public/).
+  const openapi = `${JSON.stringify(openApiDocument(), null, 2)}\n`;
+  await writeFile(join(dist, "openapi.json"), openapi);
+  await writeFile(join(ROOT, "public", "openapi.json"), openapi);
   return reports;
 }
 

@@ -5,6 +5,7 @@
 import { loadDotEnv } from "./lib/paths.ts";
 import { type LocalServices, startLocalServices } from "./local-services.ts";
 import { type LocalServer, loadHandlers, serveFunctions } from "./serve.ts";
+import { standInMode, tryItSite } from "./try-it.ts";
 
 loadDotEnv();
 const port = Number(process.env.PORT ?? 8888);
@@ -26,13 +27,15 @@ if (!process.env.CLERK_SECRET_KEY) {
   Object.assign(process.env, services.env);
 }
 try {
-  server = await serveFunctions(await loadHandlers(), { port, host: process.env.HOST ?? "127.0.0.1" });
+  const site = tryItSite(services ? standInMode(services.env) : { kind: "real" });
+  server = await serveFunctions(await loadHandlers(), { port, host: process.env.HOST ?? "127.0.0.1", site });
 } catch (err) {
   if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE") throw err;
   console.error(`Port ${port} is already in use: stop what is using it, or run with PORT=<another port>.`);
   await shutdown(1);
 }
 console.log(`Functions ready on ${origin}/api/{protected,supabase-data,current-user,update-user}`);
+console.log(`Try them in a browser: ${origin}/  (the API described: ${origin}/openapi.json)`);
 console.log(
   services ? services.banner(origin) : "Using the Clerk and Supabase settings from your environment/.env.",
 );

@@ -57,12 +57,13 @@ export interface LocalServer {
 
 export async function serveFunctions(
   handlers: Record<string, WebHandler>,
-  opts: { port?: number; host?: string } = {},
+  /** `site` answers every path that is not a function (npm start's try-it page). */
+  opts: { port?: number; host?: string; site?: WebHandler } = {},
 ): Promise<LocalServer> {
   const host = opts.host ?? "127.0.0.1";
   const server = createServer(async (inc, res) => {
     const name = /^\/api\/([a-z-]+)\/?(?:\?|$)/.exec(inc.url ?? "")?.[1];
-    const handler = name ? handlers[name] : undefined;
+    const handler = (name ? handlers[name] : undefined) ?? (name ? undefined : opts.site);
     if (!handler) {
       res.writeHead(404, { "content-type": "text/plain" }).end("Not Found");
       return;

@@ -2,6 +2,7 @@
 // way a client sees them. It runs against any Host (source in-process, built bundles, netlify dev).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { FunctionName, Host, Running } from "./support/hosts.ts";
+import { expectDocumented } from "./support/openapi.ts";
 import { logFor, requestId } from "./support/probe.ts";
 import { APP_ORIGIN, type Stack, startStack } from "./support/stack.ts";
 
@@ -24,7 +25,9 @@ export function behaviourSuite(host: Host): void {
     authorization: `Bearer ${token}`,
     ...extra,
   });
-  const call = (fn: FunctionName, init?: Parameters<Running["call"]>[1]) => fns.call(fn, init);
+  // Every response is also held to the generated OpenAPI document, so the two cannot drift apart.
+  const call = async (fn: FunctionName, init?: Parameters<Running["call"]>[1]) =>
+    expectDocumented(fn, init?.method ?? (fn === "update-user" ? "POST" : "GET"), await fns.call(fn, init));
 
   beforeAll(async () => {
     stack = await startStack();

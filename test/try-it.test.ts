@@ -1,0 +1,77 @@
+// The try-it site's local routes without a browser: the local sign-in answers only the page itself and
+// only with the stand-ins, and none of it reaches the function bundles users deploy.
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FUNCTION_NAMES } from "../scripts/lib/functions.ts";
+import { type SiteHandler, standInMode, tryItSite } from "../scripts/try-it.ts";
+import { type Stack, startStack } from "./support/stack.ts";
+
+const ORIGIN = "http://localhost:8888";
+const post = (path: string, headers: Record<string, string> = { origin: ORIGIN }) =>
+  new Request(`${ORIGIN}${path}`, { method: "POST", headers });
+
+describe("the try-it site", () => {
+  let stack: Stack;
+  let site: SiteHandler;
+  beforeAll(async () => {
+    stack = await startStack();
+    site = tryItSite(standInMode(stack.env));
+  });
+  afterAll(() => stack?.close());
+
+  it("serves the page, the sign-in page and the mode", async () => {
+    const page = await site(new Request(`${ORIGIN}/`));
+    expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(await page.text()).toContain('<script src="app.js" defer></script>');
+    expect((await site(new Request(`${ORIGIN}/sign-in`))).status).toBe(200);
+    expect(await (await site(new Request(`${ORIGIN}/__local/mode`))).json()).toEqual({
+      mode: "stand-ins",
+      users: ["user_alice", "user_bob"],
+    });
+    expect((await site(new Request(`${ORIGIN}/../package.json`))).status).toBe(404);
+  });
+
+  it("signs in through the Clerk stand-in's Backend API and sets Clerk's cookies with a 60 s token", async () => {
+    stack.resetCalls();
+    const res = await site(post("/__local/sign-in?user=user_bob"));
+    expect(res.status).toBe(200);
+    expect(stack.clerkCalls()).toEqual([
+      "POST /v1/sessions",
+      expect.stringMatching(/^POST \/v1\/sessions\/sess_\w+\/tokens$/),
+    ]);
+    const cookies = res.headers.getSetCookie();
+    expect(cookies.map((c) => c.split("=")[0])).toEqual([
+      "__session",
+      "__client_uat",
+      "__clerk_db_jwt",
+      "__local_session_id",
+    ]);
+    const jwt = cookies[0]!.split(";")[0]!.slice("__session=".length);
+    const claims = JSON.parse(Buffer.from(jwt.split(".")[1]!, "base64url").toString());
+    expect(claims.sub).toBe("user_bob");
+    expect(claims.exp - claims.iat).toBe(60);
+  });
+
+  it("answers only the page itself, only known users, and with real keys not at all", async () => {
+    expect(
+      (await site(post("/__local/sign-in?user=user_alice", { origin: "http://evil.example" }))).status,
+    ).toBe(403);
+    expect((await site(post("/__local/sign-in?user=user_alice", {}))).status).toBe(403);
+    expect((await site(new Request(`${ORIGIN}/__local/sign-in?user=user_alice`))).status).toBe(403);
+    expect((await site(post("/__local/sign-in?user=user_mallory"))).status).toBe(400);
+    expect((await site(post("/__local/refresh"))).status).toBe(401);
+    const real = tryItSite({ kind: "real" });
+    expect(await (await real(new Request(`${ORIGIN}/__local/mode`))).json()).toEqual({ mode: "real" });
+    expect((await real(post("/__local/sign-in?user=user_alice"))).status).toBe(404);
+  });
+
+  it("is no part of the function bundles", () => {
+    const root = resolve(import.meta.dirname, "..");
+    for (const fn of FUNCTION_NAMES) {
+      for (const file of [`dist/netlify/${fn}.mjs`, `dist/supabase/functions/${fn}/index.js`]) {
+        expect(readFileSync(resolve(root, file), "utf8")).not.toContain("__local");
+      }
+    }
+  });
+});
