@@ -116,7 +116,8 @@ export class OpaqueTokenVerifier {
 
   /** A token bucket: CALLS_PER_SECOND at once, refilled continuously at CALLS_PER_SECOND per second. */
   private takeCall(now: number): boolean {
-    const refill = ((now - this.refilledAt) / 1000) * CALLS_PER_SECOND;
+    // A clock that steps back refills nothing (and must not drain the allowance).
+    const refill = (Math.max(0, now - this.refilledAt) / 1000) * CALLS_PER_SECOND;
     this.allowance = Math.min(CALLS_PER_SECOND, this.allowance + refill);
     this.refilledAt = now;
     if (this.allowance < 1) return false;
