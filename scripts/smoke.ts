@@ -3,13 +3,15 @@
 // Token: SMOKE_SESSION_TOKEN, or minted through the Backend API from CLERK_SECRET_KEY + SMOKE_USER_ID
 // (+ CLERK_API_URL) — POST /v1/sessions, then POST /v1/sessions/{id}/tokens (development instances).
 import { parseArgs } from "node:util";
+import { machineOnlySmoke, machineRows, machineToken, sessionConfigured } from "./smoke-machine.ts";
 
 const USAGE = `Usage: npm run smoke -- --base-url <url> [--target netlify|supabase] [--origin <origin>] [--json]
   --base-url  where the functions are deployed, e.g. http://localhost:8888 or https://<ref>.supabase.co
   --target    netlify: <base>/api/<name> (default); supabase: <base>/functions/v1/<name>
   --origin    also check the CORS preflight for this browser origin
   --json      print the results as JSON
-Token: SMOKE_SESSION_TOKEN, or CLERK_SECRET_KEY + SMOKE_USER_ID (+ CLERK_API_URL) to mint one.`;
+Token: SMOKE_SESSION_TOKEN, or CLERK_SECRET_KEY + SMOKE_USER_ID (+ CLERK_API_URL) to mint one.
+Machine rows: SMOKE_MACHINE_TOKEN, or CLERK_MACHINE_SECRET_KEY to mint an M2M token; alone, they are the run.`;
 
 interface Result {
   check: string;
@@ -75,6 +77,20 @@ async function sessionToken(): Promise<string> {
   return (await bapi(`/sessions/${session.id}/tokens`, {})).jwt!;
 }
 
+function report(opts: { base: string; target: string; json: boolean }, results: Result[]): void {
+  if (opts.json) console.log(JSON.stringify({ base: opts.base, target: opts.target, results }, null, 2));
+  else {
+    console.log("| check | status | ms | result |\n|---|---:|---:|---|");
+    for (const r of results) {
+      console.log(
+        `| ${r.check} | ${r.status ?? "-"} | ${r.ms} | ${r.pass ? "pass" : `FAIL ${r.detail ?? ""}`}${r.pass && r.detail ? ` (${r.detail})` : ""} |`,
+      );
+    }
+    const failed = results.filter((r) => !r.pass).length;
+    console.log(`\n${results.length - failed} passed, ${failed} failed`);
+  }
+}
+
 async function main(): Promise<number> {
   const opts = options();
   const url = (fn: string, query = "") =>
@@ -86,6 +102,8 @@ async function main(): Promise<number> {
     console.error(`Cannot reach ${opts.base} (${cause}). Is the deployment up and the URL right?`);
     return 2;
   }
+  const machine = await machineToken();
+  if (machine && !sessionConfigured()) return machineOnlySmoke(url, machine, (r) => report(opts, r));
   const token = await sessionToken();
   const auth = { authorization: `Bearer ${token}` };
   const results: Result[] = [];
@@ -229,17 +247,8 @@ async function main(): Promise<number> {
     );
   }
 
-  if (opts.json) console.log(JSON.stringify({ base: opts.base, target: opts.target, results }, null, 2));
-  else {
-    console.log("| check | status | ms | result |\n|---|---:|---:|---|");
-    for (const r of results) {
-      console.log(
-        `| ${r.check} | ${r.status ?? "-"} | ${r.ms} | ${r.pass ? "pass" : `FAIL ${r.detail ?? ""}`}${r.pass && r.detail ? ` (${r.detail})` : ""} |`,
-      );
-    }
-    const failed = results.filter((r) => !r.pass).length;
-    console.log(`\n${results.length - failed} passed, ${failed} failed`);
-  }
+  if (machine) results.push(...(await machineRows(url, machine)));
+  report(opts, results);
   return results.every((r) => r.pass) ? 0 : 1;
 }
 
