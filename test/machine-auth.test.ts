@@ -1,5 +1,6 @@
 // Machine callers — M2M tokens, API keys, OAuth access tokens — on every host (source in-process, Netlify
-// bundles on Node, Supabase bundles under Deno), in JWKS and networkless mode. A decision table of machine
+// bundles on Node, Supabase bundles under Deno, in JWKS and networkless mode; the table also under the
+// real netlify dev). A decision table of machine
 // rows with the status, the logged reason and token type, and the Backend API calls the Clerk stand-in saw;
 // then Clerk failing while verifying, reuse of verified and refused tokens, the verification-rate bound, and
 // a secret scan of everything the rows produced.
@@ -8,7 +9,7 @@ import type { Fault } from "../scripts/stand-ins/http.ts";
 import { type FunctionName, type Host, type Running, sourceHost } from "./support/hosts.ts";
 import { forEachMode, type Mode, type ModeContext } from "./support/modes.ts";
 import { logFor, requestId } from "./support/probe.ts";
-import { denoHost, nodeBundleHost } from "./support/process-hosts.ts";
+import { denoHost, netlifyDevHost, nodeBundleHost } from "./support/process-hosts.ts";
 import { findSecrets } from "./support/secrets.ts";
 import { type Stack, startStack } from "./support/stack.ts";
 
@@ -435,7 +436,8 @@ async function probe(fns: Running, fn: FunctionName, sent: Sent, label: string) 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function machineSuite(mode: Mode, ctx: ModeContext, host: Host): void {
+/** The decision table alone (what the netlify dev host runs too). */
+function machineTable(mode: Mode, ctx: ModeContext, host: Host): void {
   // Each isolate verifies at most 20 tokens per second: let it refill what the previous case used, so
   // the cases stay independent (the flood case below tests the bound itself).
   let used = 0;
@@ -468,6 +470,10 @@ function machineSuite(mode: Mode, ctx: ModeContext, host: Host): void {
     if (row.status === 401) expect(res.headers.get("www-authenticate")).toContain('error="invalid_token"');
     expect(stack.clerkCalls()).toEqual(row.calls);
   });
+}
+
+function machineSuite(mode: Mode, ctx: ModeContext, host: Host): void {
+  machineTable(mode, ctx, host);
 
   const FAULTS: {
     name: string;
@@ -646,6 +652,29 @@ function machineSuite(mode: Mode, ctx: ModeContext, host: Host): void {
 for (const host of [sourceHost, nodeBundleHost, denoHost]) {
   describe(host.name, () => forEachMode((mode, ctx) => machineSuite(mode, ctx, host), host));
 }
+
+// The real netlify dev takes ~15 s to start: the decision table only, networkless.
+describe(netlifyDevHost.name, () => {
+  let stack: Stack;
+  let fns: Running;
+  beforeAll(async () => {
+    stack = await startStack();
+    fns = await netlifyDevHost.start({ ...stack.env, CLERK_JWT_KEY: stack.clerk.jwtKeyPem });
+  }, 120_000);
+  afterAll(async () => {
+    await fns?.close();
+    await stack?.close();
+  });
+  machineTable(
+    "networkless",
+    {
+      stack: () => stack,
+      fns: () => fns,
+      restart: () => Promise.reject(new Error("not used by the table")),
+    },
+    netlifyDevHost,
+  );
+});
 
 // Reuse windows on a controlled clock: the source host runs in this process, so faking Date moves the
 // functions' clock and the stand-in's together.
