@@ -614,6 +614,27 @@ describe("Clerk stand-in machine authentication (M2M tokens, API keys, OAuth tok
     expect((await clerk.m2m.verify({ token })).subject).toBe(standIn.seedMachines.caller.id);
   });
 
+  // Why the functions verify machine tokens through the client's verify methods instead.
+  it("authenticateRequest({ acceptsToken }) calls a revoked key signed in and Clerk's 429 signed out", async () => {
+    const secret = standIn.machineAuth.createApiKey({ subject: USER });
+    standIn.machineAuth.revoke(secret);
+    const request = () =>
+      new Request("http://localhost:8888/api", { headers: { authorization: `Bearer ${secret}` } });
+    const options = { acceptsToken: "api_key" as const, publishableKey: standIn.publishableKey };
+    const revoked = await clerk.authenticateRequest(request(), options);
+    expect(revoked.isAuthenticated).toBe(true);
+
+    standIn.server.fault({
+      path: "/api_keys/verify",
+      status: 429,
+      headers: { "retry-after": "9" },
+      body: '{"errors":[]}',
+      times: 1,
+    });
+    const limited = await clerk.authenticateRequest(request(), options);
+    expect(limited).toMatchObject({ isAuthenticated: false, reason: "unexpected-error" });
+  });
+
   it("mints M2M and OAuth JWTs the SDK's verifyMachineAuthToken accepts with the PEM key", async () => {
     const m2mJwt = await standIn.machineAuth.mintM2MToken({
       machineId: standIn.seedMachines.caller.id,
