@@ -300,6 +300,15 @@ const ROWS: Row[] = [
     reason: "machine-token-in-cookie",
     calls: [],
   },
+  {
+    id: "a12",
+    name: "an ak_ key longer than any Clerk issues",
+    fn: "protected",
+    send: () => header(`ak_${"x".repeat(600)}`),
+    status: 401,
+    reason: "token-invalid",
+    calls: [],
+  },
   // OAuth access tokens.
   {
     id: "o1",

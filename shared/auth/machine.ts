@@ -29,6 +29,11 @@ export const REFUSED_MS = 60_000;
 export const CALLS_PER_SECOND = 20;
 const MAX_VERIFIED = 1_000;
 const MAX_REFUSED = 10_000;
+/**
+ * Clerk's opaque tokens are a prefix and a few dozen characters; anything much longer is not one, and
+ * is refused without a call and without being remembered (the caches hold at most this much per entry).
+ */
+const MAX_OPAQUE_LENGTH = 512;
 
 export type Verdict = { identity: Identity } | { reason: AuthFailure };
 
@@ -89,6 +94,7 @@ export class OpaqueTokenVerifier {
 
   /** Verifies `token` with Clerk, or from memory; throws HttpError when Clerk cannot say (or is not asked). */
   verify(token: string, type: MachineTokenType, timeoutMs: number): Promise<Verdict> {
+    if (token.length > MAX_OPAQUE_LENGTH) return Promise.resolve({ reason: AuthFailure.TokenInvalid });
     const now = this.now();
     const known = this.verified.get(token, now);
     if (known) return Promise.resolve({ identity: known });
