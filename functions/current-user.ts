@@ -7,6 +7,8 @@ import { fetchUser } from "../shared/user.ts";
 export default defineFunction({
   name: "current-user",
   method: "GET",
+  // Machine callers acting for a user: an OAuth token (granted by its user), a user's API key.
+  accepts: ["session_token", "oauth_token:user", "api_key:user"],
   async handle(_req, ctx) {
     const { userId } = await ctx.requireAuth();
     const user = await fetchUser(ctx.remainingMs(), userId, () =>

@@ -5,6 +5,7 @@ import { json } from "../shared/http.ts";
 export default defineFunction({
   name: "protected",
   method: "GET",
+  accepts: ["session_token", "m2m_token", "api_key", "oauth_token"],
   async handle(_req, ctx) {
     await ctx.requireAuth();
     return json({ data: { message: "Hello World" } });

@@ -31,6 +31,8 @@ function parseLimit(url: URL): number {
 export default defineFunction({
   name: "supabase-data",
   method: "GET",
+  // Row Level Security needs a user session (and the template token is minted from it).
+  accepts: ["session_token"],
   async handle(req, ctx) {
     const auth = await ctx.requireAuth();
     const limit = parseLimit(new URL(req.url));

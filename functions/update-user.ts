@@ -27,6 +27,8 @@ function wantsJsonOnly(req: Request): boolean {
 export default defineFunction({
   name: "update-user",
   method: "POST",
+  // Writes to a user need the person signed in, not a script.
+  accepts: ["session_token"],
   async handle(req, ctx) {
     const auth = await ctx.auth();
     if (!auth.signedIn) {

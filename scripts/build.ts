@@ -12,10 +12,13 @@ import { openApiDocument } from "./openapi.ts";
 
 const dist = join(ROOT, "dist");
 
-/** Minified raw-size budgets (KiB): the three Clerk-only functions must not pull in supabase-js. */
+/**
+ * Minified raw-size budgets (KiB): the three Clerk-only functions must not pull in supabase-js. protected
+ * and current-user also carry machine-token verification (about 6 KiB).
+ */
 export const BUDGETS_KIB: Record<FunctionName, number> = {
-  protected: 180,
-  "current-user": 180,
+  protected: 200,
+  "current-user": 200,
   "update-user": 190,
   "supabase-data": 400,
 };

@@ -11,10 +11,17 @@ export interface LocalServices {
 }
 
 export async function startLocalServices(origin: string): Promise<LocalServices> {
-  const { clerk, supabase, env, close } = await startStandIns({ origin });
+  const { clerk, supabase, env: standInEnv, close } = await startStandIns({ origin });
   const sessionId = clerk.createSession("user_alice");
   // Real Clerk session tokens live 60 s; a local one lives an hour so the printed curl lines keep working.
   const token = await clerk.mintSessionToken({ userId: "user_alice", sessionId, ttlSeconds: 3600 });
+  // Machine callers: an M2M token of the seeded caller machine (scoped to the functions' machine) and
+  // an API key of user_alice.
+  const { caller, api } = clerk.seedMachines;
+  const m2mToken = await clerk.machineAuth.mintM2MToken({ machineId: caller.id, ttlSeconds: 3600 });
+  const apiKey = clerk.machineAuth.createApiKey({ subject: "user_alice", name: "local" });
+  // The functions verify M2M tokens as this machine: only tokens scoped to it are accepted.
+  const env = { ...standInEnv, CLERK_MACHINE_SECRET_KEY: api.secretKey };
   const banner = (base: string) => {
     const api = `${base}/api`;
     return `
@@ -36,8 +43,18 @@ curl -i -X POST ${api}/update-user -d firstName=Ada
 Another token, minted as Clerk's Backend API does (valid 60 s):
 curl -s -X POST ${clerk.url}/v1/sessions/${sessionId}/tokens -H "Authorization: Bearer ${clerk.secretKey}"
 
+Machine callers (protected takes both; current-user the API key, which is user_alice's):
+export M2M_TOKEN=${m2mToken}
+export API_KEY=${apiKey}
+curl -i ${api}/protected -H "Authorization: Bearer $M2M_TOKEN"
+curl -i ${api}/current-user -H "Authorization: Bearer $API_KEY"
+curl -i -X POST ${api}/update-user -H "Authorization: Bearer $M2M_TOKEN" -H "Accept: application/json"   # 401: writes need a person
+A fresh M2M token, minted as a machine does (POST /m2m_tokens with its machine secret key):
+curl -s -X POST ${clerk.url}/m2m_tokens -H "Authorization: Bearer ${caller.secretKey}" -H "Content-Type: application/json" -d '{"seconds_until_expiration":600}'
+
 Smoke test:
 SMOKE_SESSION_TOKEN=$TOKEN npm run smoke -- --base-url ${base}
+CLERK_MACHINE_SECRET_KEY=${caller.secretKey} CLERK_API_URL=${clerk.url} npm run smoke -- --base-url ${base}
 CLERK_SECRET_KEY=${clerk.secretKey} CLERK_API_URL=${clerk.url} SMOKE_USER_ID=user_bob npm run smoke -- --base-url ${base}
 `;
   };

@@ -3,13 +3,15 @@
 // Token: SMOKE_SESSION_TOKEN, or minted through the Backend API from CLERK_SECRET_KEY + SMOKE_USER_ID
 // (+ CLERK_API_URL) — POST /v1/sessions, then POST /v1/sessions/{id}/tokens (development instances).
 import { parseArgs } from "node:util";
+import { machineOnlySmoke, machineRows, machineToken, sessionConfigured } from "./smoke-machine.ts";
 
 const USAGE = `Usage: npm run smoke -- --base-url <url> [--target netlify|supabase] [--origin <origin>] [--json]
   --base-url  where the functions are deployed, e.g. http://localhost:8888 or https://<ref>.supabase.co
   --target    netlify: <base>/api/<name> (default); supabase: <base>/functions/v1/<name>
   --origin    also check the CORS preflight for this browser origin
   --json      print the results as JSON
-Token: SMOKE_SESSION_TOKEN, or CLERK_SECRET_KEY + SMOKE_USER_ID (+ CLERK_API_URL) to mint one.`;
+Token: SMOKE_SESSION_TOKEN, or CLERK_SECRET_KEY + SMOKE_USER_ID (+ CLERK_API_URL) to mint one.
+Machine rows: SMOKE_MACHINE_TOKEN, or CLERK_MACHINE_SECRET_KEY to mint an M2M token; alone, they are the run.`;
 
 interface Result {
   check: string;
@@ -261,6 +263,9 @@ function printResults(opts: Options, results: Result[]): void {
 async function main(): Promise<number> {
   const opts = options();
   if (!(await reachable(opts))) return 2;
+  const url = (fn: string) => functionUrl(opts, fn);
+  const machine = await machineToken();
+  if (machine && !sessionConfigured()) return machineOnlySmoke(url, machine, (r) => printResults(opts, r));
   const auth = { authorization: `Bearer ${await sessionToken()}` };
   const results: Result[] = [];
   const check = checker(opts, results);
@@ -270,6 +275,7 @@ async function main(): Promise<number> {
   await updateUserChecks(check, auth);
   await nameRoundTrip(check, auth, me, results);
   if (opts.origin) await corsCheck(check, opts.origin);
+  if (machine) results.push(...(await machineRows(url, machine)));
   printResults(opts, results);
   return results.every((r) => r.pass) ? 0 : 1;
 }

@@ -7,6 +7,7 @@ const VARIABLES = [
   "CLERK_PUBLISHABLE_KEY",
   "CLERK_JWT_KEY",
   "CLERK_API_URL",
+  "CLERK_MACHINE_SECRET_KEY",
   "CLERK_AUTHORIZED_PARTIES",
   "CLERK_SUPABASE_TEMPLATE",
   "SUPABASE_URL",
@@ -79,6 +80,10 @@ const schema = z.object({
       ),
   ),
   CLERK_API_URL: optional(z.url({ protocol: /^https?$/ })),
+  // A machine's secret key (Dashboard → Machines), which Clerk issues as `ak_…`.
+  CLERK_MACHINE_SECRET_KEY: optional(
+    z.string().check(z.regex(/^ak_\S+$/, "must be a machine secret key ak_…")),
+  ),
   CLERK_AUTHORIZED_PARTIES: optional(
     originList.check(
       z.refine((l) => l.every((o) => origin.safeParse(o).success), "must be comma-separated origins"),
@@ -117,6 +122,8 @@ export interface Config {
   issuer: string;
   jwtKey: string | undefined;
   apiUrl: string;
+  /** When set, opaque M2M tokens are verified as this machine: Clerk accepts only tokens scoped to it. */
+  machineSecretKey: string | undefined;
   authorizedParties: string[];
   /** JWT template for Supabase, or null for Supabase's native Clerk integration (`none`). */
   supabaseTemplate: string | null;
@@ -152,6 +159,7 @@ export function getConfig(): Config {
     issuer: `https://${frontendApiFromPublishableKey(env.CLERK_PUBLISHABLE_KEY)}`,
     jwtKey: env.CLERK_JWT_KEY,
     apiUrl: (env.CLERK_API_URL ?? "https://api.clerk.com").replace(/\/$/, ""),
+    machineSecretKey: env.CLERK_MACHINE_SECRET_KEY,
     authorizedParties,
     supabaseTemplate:
       env.CLERK_SUPABASE_TEMPLATE === "none" ? null : (env.CLERK_SUPABASE_TEMPLATE ?? "supabase"),

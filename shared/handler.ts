@@ -1,4 +1,4 @@
-import { type Auth, authenticate, type SignedIn } from "./auth/index.ts";
+import { type Accept, acceptance, authenticate, type SignedInAs, type SignedOut } from "./auth/index.ts";
 import { type Config, getConfig } from "./config.ts";
 import { corsHeaders, preflight } from "./cors.ts";
 import { ErrorCode, HttpError } from "./errors.ts";
@@ -7,7 +7,7 @@ import { type RequestLog, writeLog } from "./log.ts";
 
 export type Method = "GET" | "POST";
 
-export interface RequestContext {
+export interface RequestContext<A extends Accept = Accept> {
   config: Config;
   requestId: string;
   /**
@@ -16,15 +16,17 @@ export interface RequestContext {
    */
   remainingMs(): number;
   /** Authenticate the request; the result is also noted in the log line. */
-  auth(): Promise<Auth>;
+  auth(): Promise<SignedInAs<A> | SignedOut>;
   /** Authenticate, or throw 401 when signed out. */
-  requireAuth(): Promise<SignedIn>;
+  requireAuth(): Promise<SignedInAs<A>>;
 }
 
-export interface FunctionDefinition {
+export interface FunctionDefinition<A extends Accept = Accept> {
   name: string;
   method: Method;
-  handle(req: Request, ctx: RequestContext): Promise<Response>;
+  /** The callers it serves: a token of another type is refused before any verification. */
+  accepts: readonly A[];
+  handle(req: Request, ctx: RequestContext<A>): Promise<Response>;
 }
 
 export type WebHandler = (req: Request, context?: unknown) => Promise<Response>;
@@ -33,8 +35,9 @@ export type WebHandler = (req: Request, context?: unknown) => Promise<Response>;
  * The single boundary: method and CORS handling, errors to JSON, request id, one log line.
  * Functions only throw HttpError or return a Response; anything else becomes a bare 500.
  */
-export function defineFunction(def: FunctionDefinition): WebHandler {
+export function defineFunction<const A extends Accept>(def: FunctionDefinition<A>): WebHandler {
   const allow = def.method === "GET" ? ["GET", "HEAD", "OPTIONS"] : [def.method, "OPTIONS"];
+  const accepts = acceptance(def.accepts);
 
   return async (req) => {
     const started = performance.now();
@@ -52,19 +55,24 @@ export function defineFunction(def: FunctionDefinition): WebHandler {
           headers: { allow: allow.join(", ") },
         });
       } else {
-        let authResult: Promise<Auth> | undefined;
+        let authResult: Promise<SignedInAs<A> | SignedOut> | undefined;
+        const remainingMs = () => Math.max(0, started + cfg.upstreamTimeoutMs - performance.now());
         const auth = () => {
-          authResult ??= authenticate(req, cfg).then((a) => {
-            if (a.signedIn) log.userId = a.userId;
-            else log.reason = a.reason;
-            return a;
+          authResult ??= authenticate(req, cfg, { accepts, remainingMs }).then((a) => {
+            log.tokenType = a.tokenType;
+            if (a.signedIn) {
+              log.userId = a.userId;
+              log.machineId = a.machineId;
+            } else log.reason = a.reason;
+            // authenticate refused every token type the definition does not list.
+            return a as SignedInAs<A> | SignedOut;
           });
           return authResult;
         };
-        const ctx: RequestContext = {
+        const ctx: RequestContext<A> = {
           config: cfg,
           requestId,
-          remainingMs: () => Math.max(0, started + cfg.upstreamTimeoutMs - performance.now()),
+          remainingMs,
           auth,
           requireAuth: async () => {
             const a = await auth();

@@ -7,7 +7,11 @@ export interface RequestLog {
   status?: number;
   durationMs?: number;
   requestId: string;
+  /** The caller's token type once told (session_token, m2m_token, api_key, oauth_token). */
+  tokenType?: string;
   userId?: string;
+  /** A machine caller's id (`mch_…`). */
+  machineId?: string;
   /** Why auth failed or a request was refused, as a stable code (e.g. `token-expired`). */
   reason?: string;
   /** Which upstream answered badly, and how (status and Clerk/PostgREST code only). */

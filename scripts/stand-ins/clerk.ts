@@ -1,9 +1,21 @@
 // Local stand-in for Clerk's Backend API (BAPI), version 2026-05-12 — the version @clerk/backend 3.x
 // sends as `Clerk-API-Version`. It covers what this project touches: JWKS, get/update a user, create a
-// session, session tokens and the "supabase" JWT template. Response bodies follow the published OpenAPI
+// session, session tokens and the "supabase" JWT template, and machine authentication (machines, M2M
+// tokens, API keys, OAuth access tokens: clerk-machines.ts). Response bodies follow the published OpenAPI
 // spec (test/fixtures/clerk/clerk-bapi-2026-05-12.yml); test/stand-ins/clerk.test.ts validates them against
 // it and drives the stand-in with the real SDK. Runs under Node 24 (type stripping) and Deno.
 import { exportJWK, exportSPKI, generateKeyPair, type JWTHeaderParameters, SignJWT } from "jose";
+import {
+  type ClerkError,
+  errors,
+  json,
+  malformedBody,
+  notFound,
+  paramError,
+  parseBody,
+  randomId,
+} from "./bapi.ts";
+import { createMachineAuth, type MachineAuth, type StandInMachine } from "./clerk-machines.ts";
 import { type StandInServer, serve } from "./http.ts";
 
 export interface SeedUser {
@@ -64,6 +76,13 @@ export interface ClerkStandIn {
   sessions: Map<string, BapiSession>;
   createSession(userId: string): string;
   mintSessionToken(opts: MintSessionTokenOptions): Promise<string>;
+  /** Machines, M2M tokens, API keys and OAuth access tokens (clerk-machines.ts). */
+  machineAuth: MachineAuth;
+  /**
+   * Two seeded machines: `caller`, whose tokens are scoped to `api`, and `api`, the machine the functions
+   * may verify as (CLERK_MACHINE_SECRET_KEY = its secret key).
+   */
+  seedMachines: { caller: StandInMachine; api: StandInMachine };
   /** A new RSA key becomes current; JWKS keeps serving the old ones too, as during a real rotation. */
   rotateKey(): Promise<void>;
   close(): Promise<void>;
@@ -94,13 +113,6 @@ export const DEFAULT_SEED_USERS: SeedUser[] = [
 /** Header `cat` Clerk puts on session tokens; @clerk/backend rejects other categories as session tokens. */
 const SESSION_TOKEN_CATEGORY = "cl_B7d4PD111AAA";
 const DAY_MS = 24 * 60 * 60 * 1000;
-
-const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-/** Clerk ids are a prefix plus 27 base62 characters. */
-function randomId(length = 27): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(length));
-  return Array.from(bytes, (b) => BASE62[b % 62]).join("");
-}
 
 function newBapiUser(seed: SeedUser, now: number) {
   const emailId = `idn_${randomId()}`;
@@ -212,33 +224,6 @@ async function newSigningKey(): Promise<SigningKey> {
   };
 }
 
-/** JSON with content-type exactly `application/json`: @clerk/backend parses nothing else as JSON. */
-function json(body: unknown, status = 200): Response {
-  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
-}
-
-interface ClerkError {
-  code: string;
-  message: string;
-  long_message: string;
-  meta?: Record<string, unknown>;
-}
-
-/** BAPI's error envelope (ClerkErrors schema). */
-function errors(status: number, ...errs: ClerkError[]): Response {
-  return json({ errors: errs, clerk_trace_id: randomId(32).toLowerCase() }, status);
-}
-
-const notFound = (longMessage: string) =>
-  errors(404, { code: "resource_not_found", message: "not found", long_message: longMessage });
-
-const paramError = (code: string, param: string, message: string, longMessage: string): ClerkError => ({
-  code,
-  message,
-  long_message: longMessage,
-  meta: { param_name: param },
-});
-
 /** Applies overrides in place; an `undefined` value deletes the key. */
 function applyOverrides(target: Record<string, unknown>, overrides: Record<string, unknown> = {}) {
   for (const [key, value] of Object.entries(overrides)) {
@@ -247,26 +232,6 @@ function applyOverrides(target: Record<string, unknown>, overrides: Record<strin
   }
   return target;
 }
-
-/** Request body as an object: empty means {}, anything but a JSON object is null. */
-function parseBody(body: string): Record<string, unknown> | null {
-  if (body.trim() === "") return {};
-  try {
-    const parsed: unknown = JSON.parse(body);
-    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)
-      ? (parsed as Record<string, unknown>)
-      : null;
-  } catch {
-    return null;
-  }
-}
-
-const malformedBody = () =>
-  errors(400, {
-    code: "malformed_request",
-    message: "malformed request",
-    long_message: "The request body is not a valid JSON object.",
-  });
 
 // PATCH /v1/users/{id} parameters the stand-in models. The spec lists more (password, totp_secret, ...);
 // those and anything else, including the metadata fields 2026-05-12 dropped, get a 422 form_param_unknown.
@@ -346,7 +311,15 @@ export async function startClerkStandIn(opts: ClerkStandInOptions = {}): Promise
   for (const seed of opts.users ?? DEFAULT_SEED_USERS) users.set(seed.id, newBapiUser(seed, startedAt));
   const sessions = new Map<string, BapiSession>();
   const keys: SigningKey[] = [await newSigningKey()];
-  const currentKey = () => keys[keys.length - 1];
+  const currentKey = () => keys[keys.length - 1]!;
+  const machineAuth = createMachineAuth({
+    issuer,
+    key: currentKey,
+    secretKey,
+    instanceId: `ins_${randomId()}`,
+  });
+  const apiMachine = machineAuth.createMachine("functions");
+  const callerMachine = machineAuth.createMachine("smoke-and-cron", [apiMachine.id]);
 
   // Deliberately does not require a known user, so tests can mint tokens for users BAPI never heard of.
   const createSession = (userId: string): string => {
@@ -412,6 +385,15 @@ export async function startClerkStandIn(opts: ClerkStandInOptions = {}): Promise
         long_message: "Invalid Authorization header format. Must be 'Bearer <YOUR_API_KEY>'",
       });
     }
+    const { pathname } = new URL(req.url);
+    // Machine routes accept machine secret keys too, and check the bearer themselves.
+    const machineAnswer = await machineAuth.handle(
+      req.method,
+      pathname,
+      auth.slice("Bearer ".length),
+      rawBody,
+    );
+    if (machineAnswer) return machineAnswer;
     if (auth.slice("Bearer ".length) !== secretKey) {
       // The code @clerk/backend looks for when JWKS loading fails.
       const message =
@@ -419,7 +401,6 @@ export async function startClerkStandIn(opts: ClerkStandInOptions = {}): Promise
       return errors(401, { code: "clerk_key_invalid", message, long_message: message });
     }
 
-    const { pathname } = new URL(req.url);
     const method = req.method;
     const userRoute = pathname.match(/^\/v1\/users\/([^/]+)$/);
     const tokenRoute = pathname.match(/^\/v1\/sessions\/([^/]+)\/tokens(?:\/([^/]+))?$/);
@@ -508,6 +489,8 @@ export async function startClerkStandIn(opts: ClerkStandInOptions = {}): Promise
     sessions,
     createSession,
     mintSessionToken,
+    machineAuth,
+    seedMachines: { caller: callerMachine, api: apiMachine },
     async rotateKey() {
       keys.push(await newSigningKey());
       standIn.kid = currentKey().kid;

@@ -7,15 +7,28 @@ import type { Config } from "../config.ts";
 import type { HttpError } from "../errors.ts";
 import { callClerk, upstreamHttpError } from "../upstream.ts";
 import { JwksStore, JwksUnavailable } from "./jwks.ts";
+import { OpaqueTokenVerifier, type Verdict, verifyMachineJwt } from "./machine.ts";
 import { AuthFailure, fromSdk } from "./reasons.ts";
 import { bearerToken, hasSessionCookie, jwtHeader, readCookies, withoutClerkFlowState } from "./request.ts";
 import { TokenCache } from "./token-cache.ts";
+import {
+  type Accept,
+  type Acceptance,
+  type Identity,
+  identity,
+  jwtTokenType,
+  type MachineTokenType,
+  opaqueMachineType,
+  TokenType,
+} from "./tokens.ts";
 import { TokenRejected, verifySessionToken } from "./verify.ts";
 
 export { AuthFailure } from "./reasons.ts";
+export { type Accept, acceptance, TokenType } from "./tokens.ts";
 
-export interface SignedIn {
+export interface SessionSignedIn extends Identity {
   signedIn: true;
+  tokenType: "session_token";
   userId: string;
   sessionId: string;
   /** A token from the named Clerk JWT template, via the Backend API, within `timeoutMs`. */
@@ -24,11 +37,29 @@ export interface SignedIn {
   token: string;
 }
 
+export interface MachineSignedIn<T extends MachineTokenType = MachineTokenType> extends Identity {
+  signedIn: true;
+  tokenType: T;
+}
+
+export type SignedIn = SessionSignedIn | MachineSignedIn;
+
+/** What a function declaring `accepts: A[]` can be handed once signed in. */
+export type SignedInAs<A extends Accept> = A extends `${infer T extends MachineTokenType}:user`
+  ? MachineSignedIn<T> & { userId: string }
+  : A extends "session_token"
+    ? SessionSignedIn
+    : A extends MachineTokenType
+      ? MachineSignedIn<A>
+      : never;
+
 export interface SignedOut {
   signedIn: false;
   reason: AuthFailure;
   /** Whether a token was sent at all: decides RFC 6750's `error="invalid_token"`. */
   tokenPresented: boolean;
+  /** The presented token's type, when it could be told. */
+  tokenType?: TokenType;
 }
 
 export type Auth = SignedIn | SignedOut;
@@ -40,20 +71,22 @@ interface IsolateAuth {
   jwks: JwksStore | undefined;
   cookieSuffix: Promise<string> | undefined;
   verified: TokenCache;
+  opaque: OpaqueTokenVerifier;
 }
 let isolateAuth: IsolateAuth | undefined;
 
 function authFor(config: Config): IsolateAuth {
   if (isolateAuth?.config !== config) {
+    const clerk = createClerkClient({
+      secretKey: config.secretKey,
+      publishableKey: config.publishableKey,
+      apiUrl: config.apiUrl,
+      // No SDK telemetry from an API function (and no banner in the structured logs).
+      telemetry: { disabled: true },
+    });
     isolateAuth = {
       config,
-      clerk: createClerkClient({
-        secretKey: config.secretKey,
-        publishableKey: config.publishableKey,
-        apiUrl: config.apiUrl,
-        // No SDK telemetry from an API function (and no banner in the structured logs).
-        telemetry: { disabled: true },
-      }),
+      clerk,
       jwks: config.jwtKey
         ? undefined
         : new JwksStore({
@@ -63,27 +96,23 @@ function authFor(config: Config): IsolateAuth {
           }),
       cookieSuffix: undefined,
       verified: new TokenCache(),
+      opaque: new OpaqueTokenVerifier(clerk, config),
     };
   }
   return isolateAuth;
 }
 
-/** Clerk's JWT categories (`cat` header) that a session token may carry; any other is not a session. */
-const SESSION_CATEGORIES = new Set([undefined, "cl_B7d4PD111AAA", "cl_I7d4PD111III"]);
-
 /**
- * A header token, checked as authenticateRequest checks one (category, then the token's signature and
- * claims, then the pending-session rule), without building its cookie and handshake context (URL parsing
- * and a SHA-1 of the publishable key per request) and with the key imported once (verify.ts).
+ * A header session token, checked as authenticateRequest checks one (category — told apart beforehand by
+ * jwtTokenType —, then the token's signature and claims, then the pending-session rule), without building
+ * its cookie and handshake context (URL parsing and a SHA-1 of the publishable key per request) and with
+ * the key imported once (verify.ts).
  */
 async function verifyHeaderToken(
   token: string,
   pem: string | undefined,
   config: Config,
 ): Promise<{ claims: JwtPayload } | { reason: AuthFailure }> {
-  if (!SESSION_CATEGORIES.has(jwtHeader(token)?.cat as string | undefined)) {
-    return { reason: AuthFailure.TokenTypeMismatch };
-  }
   if (!pem) return { reason: AuthFailure.KidUnknown };
   try {
     const claims = await verifySessionToken(token, {
@@ -122,22 +151,48 @@ async function keyForCandidates(
   return { reason: decodable ? AuthFailure.KidUnknown : AuthFailure.TokenInvalid };
 }
 
-export async function authenticate(req: Request, config: Config): Promise<Auth> {
+export interface AuthenticateOptions {
+  /** The token types the function accepts (see tokens.ts). */
+  accepts: Acceptance;
+  /** What is left of the request's upstream budget, for a machine token's verification call. */
+  remainingMs(): number;
+}
+
+export async function authenticate(req: Request, config: Config, opts: AuthenticateOptions): Promise<Auth> {
   const isolate = authFor(config);
   const bearer = bearerToken(req);
   // The SDK reads a header token alone (cookies are ignored then), so a verified one can be remembered.
-  const known = bearer ? isolate.verified.get(bearer) : undefined;
-  if (known) return signedIn(isolate, known.userId, known.sessionId, bearer!);
+  const known = bearer && opts.accepts.session ? isolate.verified.get(bearer) : undefined;
+  if (known) return sessionSignedIn(isolate, known.userId, known.sessionId, bearer!);
   const jar = readCookies(req);
   const sessionCookie = hasSessionCookie(jar);
   const hasAuthorization = req.headers.has("authorization");
   const tokenPresented = hasAuthorization || sessionCookie;
-  const signedOut = (reason: AuthFailure): SignedOut => ({ signedIn: false, reason, tokenPresented });
+  let tokenType: TokenType | undefined;
+  const signedOut = (reason: AuthFailure): SignedOut => ({
+    signedIn: false,
+    reason,
+    tokenPresented,
+    tokenType,
+  });
   if (!bearer && hasAuthorization && !sessionCookie) {
     return signedOut(AuthFailure.AuthorizationSchemeUnsupported);
   }
   // The SDK would take the first of two session cookies, another parser the last: refuse to guess.
   if (!bearer && jar.ambiguousSession) return signedOut(AuthFailure.AmbiguousCredential);
+
+  if (bearer) {
+    const opaque = opaqueMachineType(bearer);
+    tokenType = opaque ?? jwtTokenType(bearer, jwtHeader(bearer));
+    // Refused before any key lookup or verification call.
+    if (!tokenType || !opts.accepts.has(tokenType)) return signedOut(AuthFailure.TokenTypeMismatch);
+    if (opaque) {
+      return machineResult(await isolate.opaque.verify(bearer, opaque, opts.remainingMs()), opts, signedOut);
+    }
+  } else if (cookieHoldsMachineToken(jar)) {
+    // Machine callers authenticate with a header; a machine token in a cookie is never verified.
+    return signedOut(AuthFailure.MachineTokenInCookie);
+  }
 
   let jwtKey = config.jwtKey;
   if (!jwtKey) {
@@ -160,6 +215,12 @@ export async function authenticate(req: Request, config: Config): Promise<Auth> 
     }
   }
 
+  if (bearer && tokenType !== TokenType.Session) {
+    const type = tokenType as MachineTokenType;
+    if (!jwtKey) return signedOut(AuthFailure.KidUnknown);
+    return machineResult(await verifyMachineJwt(bearer, type, jwtKey, config.issuer), opts, signedOut);
+  }
+
   if (bearer) {
     const verified = await verifyHeaderToken(bearer, jwtKey, config);
     if ("reason" in verified) return signedOut(verified.reason);
@@ -167,7 +228,7 @@ export async function authenticate(req: Request, config: Config): Promise<Auth> 
     if (sts === "pending") return signedOut(AuthFailure.SessionPending);
     if (!sub || !sid) return signedOut(AuthFailure.SessionClaimsMissing);
     isolate.verified.set(bearer, { userId: sub, sessionId: sid, exp, nbf, iat });
-    return signedIn(isolate, sub, sid, bearer);
+    return sessionSignedIn(isolate, sub, sid, bearer);
   }
 
   const result = await isolate.clerk.authenticateRequest(withoutClerkFlowState(req), {
@@ -187,12 +248,36 @@ export async function authenticate(req: Request, config: Config): Promise<Auth> 
       auth.sessionStatus === "pending" ? AuthFailure.SessionPending : AuthFailure.SessionClaimsMissing,
     );
   }
-  return signedIn(isolate, auth.userId, auth.sessionId, result.token);
+  return sessionSignedIn(isolate, auth.userId, auth.sessionId, result.token);
 }
 
-function signedIn(isolate: IsolateAuth, userId: string, sessionId: string, token: string): SignedIn {
+const cookieHoldsMachineToken = (jar: ReturnType<typeof readCookies>) =>
+  [...jar.values].some(([name, value]) => name.startsWith("__session") && opaqueMachineType(value));
+
+/** A machine token's verdict as the function sees it, with the user-only rule of its acceptance. */
+function machineResult(
+  verdict: Verdict,
+  opts: AuthenticateOptions,
+  signedOut: (reason: AuthFailure) => SignedOut,
+): Auth {
+  if ("reason" in verdict) return signedOut(verdict.reason);
+  const { identity } = verdict;
+  if (opts.accepts.userOnly(identity.tokenType) && !identity.userId) {
+    return signedOut(AuthFailure.MachineSubjectNotUser);
+  }
+  return { ...identity, signedIn: true, tokenType: identity.tokenType as MachineTokenType };
+}
+
+function sessionSignedIn(
+  isolate: IsolateAuth,
+  userId: string,
+  sessionId: string,
+  token: string,
+): SessionSignedIn {
   return {
+    ...identity(TokenType.Session, userId),
     signedIn: true,
+    tokenType: TokenType.Session,
     userId,
     sessionId,
     token,

@@ -16,6 +16,16 @@ export const AuthFailure = {
   AmbiguousCredential: "ambiguous-credential",
   /** The token was valid but its user no longer exists at Clerk. */
   UserNotFound: "user-not-found",
+  /** A machine token (`mt_`/`ak_`/`oat_`) in the session cookie: machine callers send `Authorization`. */
+  MachineTokenInCookie: "machine-token-in-cookie",
+  /** Clerk does not know the machine token (or it is not scoped to this machine). */
+  MachineTokenUnknown: "machine-token-unknown",
+  /** Clerk knows the machine token but it was revoked. */
+  MachineTokenRevoked: "machine-token-revoked",
+  /** A machine token this function accepts only when it acts for a user (`user_…` subject). */
+  MachineSubjectNotUser: "machine-subject-not-user",
+  /** Too many machine-token verifications this second: answered 503 without asking Clerk. */
+  MachineVerificationThrottled: "machine-verification-throttled",
 
   // @clerk/backend's token verification reasons (TokenVerificationErrorReason), which we also use.
   TokenExpired: "token-expired",

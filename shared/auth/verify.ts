@@ -19,6 +19,8 @@ export interface VerifyOptions {
   pem: string;
   authorizedParties: string[] | undefined;
   issuer: string;
+  /** The `typ` values allowed in the header; by default a session token's: none or `JWT`. */
+  headerTypes?: readonly string[];
 }
 
 export class TokenRejected extends Error {
@@ -54,7 +56,10 @@ export async function verifySessionToken(token: string, opts: VerifyOptions): Pr
     throw new TokenRejected(AuthFailure.TokenInvalid);
   }
   const { header, payload, signature, raw } = jwt;
-  if (header.typ !== undefined && header.typ !== "JWT") throw new TokenRejected(AuthFailure.TokenInvalid);
+  const typeOk = opts.headerTypes
+    ? opts.headerTypes.includes(header.typ as string)
+    : header.typ === undefined || header.typ === "JWT";
+  if (!typeOk) throw new TokenRejected(AuthFailure.TokenInvalid);
   if (!ALLOWED_ALGS.has(header.alg)) {
     throw new TokenRejected(AuthFailure.TokenInvalidAlgorithm);
   }

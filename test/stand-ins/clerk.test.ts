@@ -1,8 +1,10 @@
 // The Clerk BAPI stand-in checked two ways: its HTTP responses against Clerk's published OpenAPI spec,
-// and its behaviour through the official @clerk/backend SDK (the client our functions use).
+// and its behaviour through the official @clerk/backend SDK (the client our functions use), machine
+// authentication included.
 import { readFileSync } from "node:fs";
 import { createClerkClient, verifyToken } from "@clerk/backend";
 import { ClerkAPIResponseError } from "@clerk/backend/errors";
+import { verifyMachineAuthToken } from "@clerk/backend/internal";
 import { Ajv } from "ajv";
 import addFormats from "ajv-formats";
 import { createLocalJWKSet, decodeProtectedHeader, importSPKI, type JSONWebKeySet, jwtVerify } from "jose";
@@ -454,5 +456,202 @@ describe("Clerk stand-in key rotation and options", () => {
     } finally {
       await standIn.close();
     }
+  });
+});
+
+describe("Clerk stand-in machine authentication (M2M tokens, API keys, OAuth tokens)", () => {
+  let standIn: ClerkStandIn;
+  let clerk: ReturnType<typeof createClerkClient>;
+  beforeAll(async () => {
+    standIn = await startClerkStandIn();
+    clerk = createClerkClient({ secretKey: standIn.secretKey, apiUrl: standIn.url });
+  });
+  afterAll(() => standIn.close());
+  /** A user id of Clerk's shape (the seeded `user_alice` is shorter than the spec's pattern). */
+  const USER = "user_2xhFjEI5X2qWRvtV13BzSj8H6Dk";
+
+  it("creates a machine with its secret key (POST /v1/machines)", async () => {
+    const res = await bapi(standIn, "POST", "/machines", {
+      name: "reporting",
+      scoped_machines: [standIn.seedMachines.api.id],
+    });
+    expect(res.status).toBe(200);
+    expectSpecResponse("post", "/machines", 200, res.body);
+    expect(res.body).toMatchObject({
+      object: "machine",
+      id: expect.stringMatching(/^mch_\w{27}$/),
+      secret_key: expect.stringMatching(/^ak_/),
+      scoped_machines: [{ id: standIn.seedMachines.api.id }],
+    });
+  });
+
+  it("mints an M2M token only for a machine's secret key, and verifies it (201, 200, 404)", async () => {
+    const { caller, api } = standIn.seedMachines;
+    const created = await bapi(
+      standIn,
+      "POST",
+      "/m2m_tokens",
+      { seconds_until_expiration: 60 },
+      caller.secretKey,
+    );
+    expect(created.status).toBe(201);
+    expectSpecResponse("post", "/m2m_tokens", 201, created.body);
+    const token = (created.body as { token: string }).token;
+    expect(created.body).toMatchObject({
+      subject: caller.id,
+      scopes: [api.id],
+      token: expect.stringMatching(/^mt_/),
+    });
+
+    const refused = await bapi(standIn, "POST", "/m2m_tokens", {});
+    expect(refused.status).toBe(401);
+
+    const verified = await bapi(standIn, "POST", "/m2m_tokens/verify", { token });
+    expect(verified.status).toBe(200);
+    expectSpecResponse("post", "/m2m_tokens/verify", 200, verified.body);
+    expect(verified.body).not.toHaveProperty("token");
+    // Verified as a machine: only tokens scoped to it exist.
+    expect((await bapi(standIn, "POST", "/m2m_tokens/verify", { token }, api.secretKey)).status).toBe(200);
+    expect((await bapi(standIn, "POST", "/m2m_tokens/verify", { token }, caller.secretKey)).status).toBe(404);
+
+    standIn.machineAuth.revoke(token);
+    const revoked = await bapi(standIn, "POST", "/m2m_tokens/verify", { token });
+    expectSpecResponse("post", "/m2m_tokens/verify", 200, revoked.body);
+    expect(revoked.body).toMatchObject({ revoked: true, revocation_reason: expect.any(String) });
+
+    const unknown = await bapi(standIn, "POST", "/m2m_tokens/verify", { token: "mt_unknown" });
+    expect(unknown.status).toBe(404);
+    expectSpecResponse("post", "/m2m_tokens/verify", 404, unknown.body);
+  });
+
+  it("answers at the unversioned paths @clerk/backend calls", async () => {
+    const token = await standIn.machineAuth.mintM2MToken({ machineId: standIn.seedMachines.caller.id });
+    const res = await fetch(`${standIn.url}/m2m_tokens/verify`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${standIn.secretKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ token }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/json");
+  });
+
+  it("creates and verifies API keys, expired ones flagged (200), unknown ones 404", async () => {
+    const created = await bapi(standIn, "POST", "/api_keys", { name: "ci", subject: USER, scopes: ["read"] });
+    expect(created.status).toBe(200);
+    expectSpecResponse("post", "/api_keys", 200, created.body);
+    const secret = (created.body as { secret: string }).secret;
+
+    const verified = await bapi(standIn, "POST", "/api_keys/verify", { secret });
+    expect(verified.status).toBe(200);
+    expectSpecResponse("post", "/api_keys/verify", 200, verified.body);
+    expect(verified.body).toMatchObject({ subject: USER, scopes: ["read"], revoked: false, expired: false });
+
+    standIn.machineAuth.expire(secret);
+    const expired = await bapi(standIn, "POST", "/api_keys/verify", { secret });
+    expectSpecResponse("post", "/api_keys/verify", 200, expired.body);
+    expect(expired.body).toMatchObject({ expired: true });
+
+    const unknown = await bapi(standIn, "POST", "/api_keys/verify", { secret: "ak_unknown" });
+    expect(unknown.status).toBe(404);
+    expectSpecResponse("post", "/api_keys/verify", 404, unknown.body);
+  });
+
+  it("verifies OAuth access tokens: opaque (200, 404) and an expired JWT ({active: false})", async () => {
+    const opaque = await standIn.machineAuth.mintOAuthToken({ userId: USER });
+    const path = "/oauth_applications/access_tokens/verify";
+    const verified = await bapi(standIn, "POST", path, { access_token: opaque });
+    expect(verified.status).toBe(200);
+    expectSpecResponse("post", path, 200, verified.body);
+    expect(verified.body).toMatchObject({ object: "clerk_idp_oauth_access_token", subject: USER });
+
+    const jwt = await standIn.machineAuth.mintOAuthToken({ userId: USER, format: "jwt", ttlSeconds: -60 });
+    const inactive = await bapi(standIn, "POST", path, { access_token: jwt });
+    expectSpecResponse("post", path, 200, inactive.body);
+    expect(inactive.body).toEqual({ active: false });
+
+    const unknown = await bapi(standIn, "POST", path, { access_token: "oat_unknown" });
+    expect(unknown.status).toBe(404);
+    expectSpecResponse("post", path, 404, unknown.body);
+  });
+
+  it("the SDK creates and verifies all three kinds through the stand-in", async () => {
+    const { caller, api } = standIn.seedMachines;
+    const created = await clerk.m2m.createToken({
+      machineSecretKey: caller.secretKey,
+      secondsUntilExpiration: 60,
+    });
+    const m2m = await clerk.m2m.verify({ token: created.token!, machineSecretKey: api.secretKey });
+    expect(m2m).toMatchObject({ subject: caller.id, scopes: [api.id], revoked: false });
+    expect(standIn.server.requests.at(-1)).toMatchObject({
+      path: "/m2m_tokens/verify",
+      headers: { authorization: `Bearer ${api.secretKey}` },
+    });
+
+    const key = await clerk.apiKeys.create({ name: "ci", subject: USER });
+    expect((await clerk.apiKeys.verify(key.secret!)).subject).toBe(USER);
+    const oat = await standIn.machineAuth.mintOAuthToken({ userId: USER, scopes: ["email"] });
+    expect(await clerk.idPOAuthAccessToken.verify(oat)).toMatchObject({ subject: USER, scopes: ["email"] });
+
+    const missing = await clerk.apiKeys.verify("ak_nope").catch((e) => e);
+    expect(missing).toBeInstanceOf(ClerkAPIResponseError);
+    expect(missing.status).toBe(404);
+  });
+
+  it("passes injected faults on the verify endpoints through: 429 with retryAfter, 5xx", async () => {
+    const token = await standIn.machineAuth.mintM2MToken({ machineId: standIn.seedMachines.caller.id });
+    standIn.server.fault({
+      path: "/m2m_tokens/verify",
+      status: 429,
+      headers: { "retry-after": "9" },
+      body: '{"errors":[]}',
+      times: 1,
+    });
+    const limited = await clerk.m2m.verify({ token }).catch((e) => e);
+    expect(limited).toBeInstanceOf(ClerkAPIResponseError);
+    expect(limited).toMatchObject({ status: 429, retryAfter: 9 });
+    standIn.server.fault({ path: "/api_keys/verify", status: 502, body: '{"errors":[]}', times: 1 });
+    expect(await clerk.apiKeys.verify("ak_any").catch((e) => e.status)).toBe(502);
+    expect((await clerk.m2m.verify({ token })).subject).toBe(standIn.seedMachines.caller.id);
+  });
+
+  // Why the functions verify machine tokens through the client's verify methods instead.
+  it("authenticateRequest({ acceptsToken }) calls a revoked key signed in and Clerk's 429 signed out", async () => {
+    const secret = standIn.machineAuth.createApiKey({ subject: USER });
+    standIn.machineAuth.revoke(secret);
+    const request = () =>
+      new Request("http://localhost:8888/api", { headers: { authorization: `Bearer ${secret}` } });
+    const options = { acceptsToken: "api_key" as const, publishableKey: standIn.publishableKey };
+    const revoked = await clerk.authenticateRequest(request(), options);
+    expect(revoked.isAuthenticated).toBe(true);
+
+    standIn.server.fault({
+      path: "/api_keys/verify",
+      status: 429,
+      headers: { "retry-after": "9" },
+      body: '{"errors":[]}',
+      times: 1,
+    });
+    const limited = await clerk.authenticateRequest(request(), options);
+    expect(limited).toMatchObject({ isAuthenticated: false, reason: "unexpected-error" });
+  });
+
+  it("mints M2M and OAuth JWTs the SDK's verifyMachineAuthToken accepts with the PEM key", async () => {
+    const m2mJwt = await standIn.machineAuth.mintM2MToken({
+      machineId: standIn.seedMachines.caller.id,
+      format: "jwt",
+    });
+    expect(decodeProtectedHeader(m2mJwt)).toMatchObject({ typ: "JWT", cat: "cl_B7d4PD333AAA" });
+    const m2m = await verifyMachineAuthToken(m2mJwt, { jwtKey: standIn.jwtKeyPem });
+    expect(m2m.errors).toBeUndefined();
+    expect(m2m).toMatchObject({ tokenType: "m2m_token", data: { subject: standIn.seedMachines.caller.id } });
+
+    const oauthJwt = await standIn.machineAuth.mintOAuthToken({ userId: USER, format: "jwt" });
+    expect(decodeProtectedHeader(oauthJwt).typ).toBe("at+jwt");
+    const oauth = await verifyMachineAuthToken(oauthJwt, { jwtKey: standIn.jwtKeyPem });
+    expect(oauth.errors).toBeUndefined();
+    expect(oauth).toMatchObject({
+      tokenType: "oauth_token",
+      data: { subject: USER, scopes: ["profile", "email"] },
+    });
   });
 });

@@ -1,0 +1,104 @@
+// Which kind of Clerk token a credential is, told from its prefix or its JWT header (and, only for a JWT
+// without a category, its `sub`), as @clerk/backend tells them apart; and what each function accepts.
+
+export const TokenType = {
+  Session: "session_token",
+  M2M: "m2m_token",
+  ApiKey: "api_key",
+  OAuth: "oauth_token",
+} as const;
+export type TokenType = (typeof TokenType)[keyof typeof TokenType];
+export type MachineTokenType = Exclude<TokenType, "session_token">;
+
+/**
+ * What a function accepts: a token type, or `<type>:user` for tokens of that type only when they act for a
+ * user (subject `user_…`); an API key may belong to a user, an organization or a machine.
+ */
+export type Accept = TokenType | `${MachineTokenType}:user`;
+
+export interface Acceptance {
+  /** Session tokens accepted: read on the fast path, so a field rather than a lookup. */
+  session: boolean;
+  /** Whether a token of this type may be verified at all. */
+  has(type: TokenType): boolean;
+  /** Whether a token of this type counts only when its subject is a user. */
+  userOnly(type: TokenType): boolean;
+}
+
+export function acceptance(accepts: readonly Accept[]): Acceptance {
+  const types = new Set<TokenType>();
+  const userOnly = new Set<TokenType>();
+  for (const accept of accepts) {
+    const [type, subject] = accept.split(":") as [TokenType, string | undefined];
+    types.add(type);
+    if (subject === "user") userOnly.add(type);
+  }
+  return {
+    session: types.has(TokenType.Session),
+    has: (type) => types.has(type),
+    userOnly: (type) => userOnly.has(type),
+  };
+}
+
+/** Opaque machine tokens by prefix; Clerk verifies these, there is nothing to check locally. */
+const OPAQUE_PREFIXES: [string, MachineTokenType][] = [
+  ["mt_", TokenType.M2M],
+  ["ak_", TokenType.ApiKey],
+  ["oat_", TokenType.OAuth],
+];
+
+export function opaqueMachineType(token: string): MachineTokenType | undefined {
+  for (const [prefix, type] of OPAQUE_PREFIXES) if (token.startsWith(prefix)) return type;
+  return undefined;
+}
+
+/** Clerk's JWT categories (`cat` header). A session token carries one of the first two or none. */
+const SESSION_CATEGORY = "cl_B7d4PD111AAA";
+const SESSION_CATEGORIES = new Set([undefined, SESSION_CATEGORY, "cl_I7d4PD111III"]);
+export const M2M_CATEGORY = "cl_B7d4PD333AAA";
+/** RFC 9068's access-token `typ`, which Clerk's OAuth JWTs carry. */
+export const OAUTH_JWT_TYPES = ["at+jwt", "application/at+jwt"];
+
+/**
+ * The type of a JWT-shaped token, told as @clerk/backend tells it (an M2M JWT by its `sub: mch_…`, an OAuth
+ * JWT by its `typ`, then any category but a session's is not a session), or undefined when it names a
+ * category none of ours carry. A session token's own category settles it from the header alone, so the
+ * common case never looks at the payload.
+ */
+export function jwtTokenType(
+  token: string,
+  header: Record<string, unknown> | undefined,
+): TokenType | undefined {
+  const cat = header?.cat;
+  if (cat === SESSION_CATEGORY) return TokenType.Session;
+  if (header && subjectOf(token)?.startsWith("mch_")) return TokenType.M2M;
+  if (OAUTH_JWT_TYPES.includes(header?.typ as string)) return TokenType.OAuth;
+  return SESSION_CATEGORIES.has(cat as string | undefined) ? TokenType.Session : undefined;
+}
+
+function subjectOf(token: string): string | undefined {
+  try {
+    const part = token.split(".")[1] ?? "";
+    const sub = JSON.parse(atob(part.replace(/-/g, "+").replace(/_/g, "/")))?.sub;
+    return typeof sub === "string" ? sub : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Who a verified token speaks for: the one shape every token type is turned into. */
+export interface Identity {
+  tokenType: TokenType;
+  /** Clerk's subject: `user_…`, `mch_…` or (an organization's API key) `org_…`. */
+  subject: string;
+  userId?: string;
+  machineId?: string;
+  scopes: string[];
+}
+
+export function identity(tokenType: TokenType, subject: string, scopes: string[] = []): Identity {
+  const id: Identity = { tokenType, subject, scopes };
+  if (subject.startsWith("user_")) id.userId = subject;
+  else if (subject.startsWith("mch_")) id.machineId = subject;
+  return id;
+}

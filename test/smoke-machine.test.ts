@@ -1,0 +1,107 @@
+// Machine callers the way users meet them: `npm start` prints an M2M token and an API key with curl lines,
+// and the smoke CLI runs its machine rows with SMOKE_MACHINE_TOKEN or with an M2M token it mints from
+// CLERK_MACHINE_SECRET_KEY (POST /m2m_tokens), alone (as against a production instance) or beside the
+// session rows.
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stopProcess } from "../scripts/lib/process.ts";
+
+const root = resolve(import.meta.dirname, "..");
+const node = resolve(root, "node_modules/.bin/node");
+
+async function smoke(args: string[], env: Record<string, string>) {
+  try {
+    const { stdout } = await promisify(execFile)(node, ["scripts/smoke.ts", ...args], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? "", ...env },
+    });
+    return { code: 0, stdout };
+  } catch (err) {
+    const e = err as { code: number; stdout: string };
+    return { code: e.code, stdout: e.stdout };
+  }
+}
+
+describe("machine callers against npm start (stand-ins, no keys)", () => {
+  let dev: ChildProcess;
+  let banner = "";
+  let base: string;
+  const exported = (name: string) => new RegExp(`^export ${name}=(\\S+)$`, "m").exec(banner)?.[1] ?? "";
+
+  beforeAll(async () => {
+    const port = String(20000 + Math.floor(Math.random() * 20000));
+    base = `http://localhost:${port}`;
+    dev = spawn(node, ["scripts/dev.ts"], { cwd: root, env: { PATH: process.env.PATH ?? "", PORT: port } });
+    await new Promise<void>((ready, fail) => {
+      const timer = setTimeout(() => fail(new Error(`npm start not ready: ${banner}`)), 30_000);
+      createInterface({ input: dev.stdout! }).on("line", (line) => {
+        banner += `${line}\n`;
+        if (line.startsWith("CLERK_SECRET_KEY=")) {
+          clearTimeout(timer);
+          ready();
+        }
+      });
+    });
+  });
+  afterAll(() => stopProcess(dev));
+
+  it("prints an M2M token and an API key that the printed curl lines use", async () => {
+    const m2m = exported("M2M_TOKEN");
+    const apiKey = exported("API_KEY");
+    expect(m2m).toMatch(/^mt_[0-9a-f]{32}$/);
+    expect(apiKey).toMatch(/^ak_[0-9a-f]+$/);
+    expect(banner).toContain(`${base}/api/protected -H "Authorization: Bearer $M2M_TOKEN"`);
+    expect(banner).toContain(`${base}/api/current-user -H "Authorization: Bearer $API_KEY"`);
+    const protectedRes = await fetch(`${base}/api/protected`, {
+      headers: { authorization: `Bearer ${m2m}` },
+    });
+    expect(protectedRes.status).toBe(200);
+    const me = await fetch(`${base}/api/current-user`, { headers: { authorization: `Bearer ${apiKey}` } });
+    expect(me.status).toBe(200);
+    expect(((await me.json()) as { user: { id: string } }).user.id).toBe("user_alice");
+    const write = await fetch(`${base}/api/update-user`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${m2m}`, accept: "application/json" },
+    });
+    expect(write.status).toBe(401);
+  });
+
+  it("smoke with CLERK_MACHINE_SECRET_KEY alone mints an M2M token and runs the machine rows", async () => {
+    const line = /^CLERK_MACHINE_SECRET_KEY=(\S+) CLERK_API_URL=(\S+) npm run smoke/m.exec(banner);
+    expect(line).not.toBeNull();
+    const run = await smoke(["--base-url", base, "--json"], {
+      CLERK_MACHINE_SECRET_KEY: line![1]!,
+      CLERK_API_URL: line![2]!,
+    });
+    expect(run.code).toBe(0);
+    const { results } = JSON.parse(run.stdout) as { results: { check: string; status: number }[] };
+    expect(results.map((r) => `${r.check}: ${r.status}`)).toEqual([
+      "protected signed out → 401: 401",
+      "protected machine token → 200: 200",
+      "update-user machine token → 401: 401",
+      "supabase-data machine token → 401: 401",
+    ]);
+  });
+
+  it("smoke with a session token and SMOKE_MACHINE_TOKEN runs both", async () => {
+    const run = await smoke(["--base-url", base], {
+      SMOKE_SESSION_TOKEN: exported("TOKEN"),
+      SMOKE_MACHINE_TOKEN: exported("API_KEY"),
+    });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/\| protected signed in → 200 \| 200 \|/);
+    expect(run.stdout).toMatch(/\| protected machine token → 200 \| 200 \|/);
+    expect(run.stdout).toMatch(/\| update-user machine token → 401 \| 401 \|/);
+  });
+
+  it("a machine token the deployment refuses fails the run", async () => {
+    const run = await smoke(["--base-url", base], {
+      SMOKE_MACHINE_TOKEN: "ak_0123456789abcdef0123456789abcdef",
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/\| protected machine token → 200 \| 401 \| \d+ \| FAIL/);
+  });
+});
