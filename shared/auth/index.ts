@@ -5,7 +5,7 @@ import { getCookieSuffix } from "@clerk/shared/keys";
 import type { JwtPayload } from "@clerk/shared/types";
 import type { Config } from "../config.ts";
 import type { HttpError } from "../errors.ts";
-import { callClerk, upstreamHttpError } from "../upstream.ts";
+import { upstreamHttpError } from "../upstream.ts";
 import { JwksStore, JwksUnavailable } from "./jwks.ts";
 import { AuthFailure, fromSdk } from "./reasons.ts";
 import { bearerToken, hasSessionCookie, jwtHeader, readCookies, withoutClerkFlowState } from "./request.ts";
@@ -18,8 +18,6 @@ export interface SignedIn {
   signedIn: true;
   userId: string;
   sessionId: string;
-  /** A token from the named Clerk JWT template, via the Backend API, within `timeoutMs`. */
-  getToken(template: string, timeoutMs: number): Promise<string>;
   /** The caller's own verified session token (for Supabase's native Clerk integration). */
   token: string;
 }
@@ -127,7 +125,7 @@ export async function authenticate(req: Request, config: Config): Promise<Auth> 
   const bearer = bearerToken(req);
   // The SDK reads a header token alone (cookies are ignored then), so a verified one can be remembered.
   const known = bearer ? isolate.verified.get(bearer) : undefined;
-  if (known) return signedIn(isolate, known.userId, known.sessionId, bearer!);
+  if (known) return signedIn(known.userId, known.sessionId, bearer!);
   const jar = readCookies(req);
   const sessionCookie = hasSessionCookie(jar);
   const hasAuthorization = req.headers.has("authorization");
@@ -167,7 +165,7 @@ export async function authenticate(req: Request, config: Config): Promise<Auth> 
     if (sts === "pending") return signedOut(AuthFailure.SessionPending);
     if (!sub || !sid) return signedOut(AuthFailure.SessionClaimsMissing);
     isolate.verified.set(bearer, { userId: sub, sessionId: sid, exp, nbf, iat });
-    return signedIn(isolate, sub, sid, bearer);
+    return signedIn(sub, sid, bearer);
   }
 
   const result = await isolate.clerk.authenticateRequest(withoutClerkFlowState(req), {
@@ -187,26 +185,12 @@ export async function authenticate(req: Request, config: Config): Promise<Auth> 
       auth.sessionStatus === "pending" ? AuthFailure.SessionPending : AuthFailure.SessionClaimsMissing,
     );
   }
-  return signedIn(isolate, auth.userId, auth.sessionId, result.token);
+  return signedIn(auth.userId, auth.sessionId, result.token);
 }
 
-function signedIn(isolate: IsolateAuth, userId: string, sessionId: string, token: string): SignedIn {
-  return {
-    signedIn: true,
-    userId,
-    sessionId,
-    token,
-    getToken: async (template, timeoutMs) => {
-      const token: unknown = await callClerk(timeoutMs, () =>
-        isolate.clerk.sessions.getToken(sessionId, template),
-      );
-      // The SDK hands back a body it could not read as JSON (e.g. text with status 200) as is; without a jwt
-      // there is nothing to give Supabase (it would be sent `Bearer undefined`).
-      const jwt = (token as { jwt?: unknown } | null | undefined)?.jwt;
-      if (typeof jwt !== "string" || jwt === "") throw upstreamHttpError({ service: "clerk", status: 502 });
-      return jwt;
-    },
-  };
+// Template tokens for Supabase come from template-token.ts, which only supabase-data bundles.
+function signedIn(userId: string, sessionId: string, token: string): SignedIn {
+  return { signedIn: true, userId, sessionId, token };
 }
 
 export function clerkClient(config: Config): ClerkClient {

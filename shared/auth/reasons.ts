@@ -16,6 +16,8 @@ export const AuthFailure = {
   AmbiguousCredential: "ambiguous-credential",
   /** The token was valid but its user no longer exists at Clerk. */
   UserNotFound: "user-not-found",
+  /** The token was valid but Clerk reports its session ended (signed out, revoked, user deleted). */
+  SessionEnded: "session-ended",
 
   // @clerk/backend's token verification reasons (TokenVerificationErrorReason), which we also use.
   TokenExpired: "token-expired",
