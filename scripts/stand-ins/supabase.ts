@@ -435,7 +435,7 @@ export async function startSupabaseStandIn(opts: SupabaseStandInOptions): Promis
   /**
    * What the gateway makes of the API key before PostgREST sees the request: undefined for an unknown key,
    * else the Auth to use instead of the bearer (null: the bearer decides, as with the legacy keys).
-   * A new key without Authorization gets the gateway's own token for its role. A secret key runs as
+   * A new key without a user token gets the gateway's own token for its role. A secret key runs as
    * service_role whatever the bearer says: the stand-in takes the worst case, so a function that sent
    * one with a user's token would see every row.
    */
@@ -443,7 +443,9 @@ export async function startSupabaseStandIn(opts: SupabaseStandInOptions): Promis
     if (apikey === anonKey || apikey === serviceRoleKey) return null;
     if (apikey === secretKey) return { role: "service_role", claims: { role: "service_role" } };
     if (apikey !== publishableKey) return undefined;
-    return authorization === null ? { role: "anon", claims: { role: "anon" } } : null;
+    // supabase-js sends the key itself as the bearer when it has no user token.
+    const keyOnly = authorization === null || authorization.trim() === `Bearer ${apikey}`;
+    return keyOnly ? { role: "anon", claims: { role: "anon" } } : null;
   }
 
   async function read(req: Request, table: string, auth: Auth): Promise<Response> {
