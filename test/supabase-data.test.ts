@@ -269,6 +269,32 @@ function suite(host: Host): void {
     }
   });
 
+  if (host === sourceHost) {
+    describe.each([
+      [
+        "SUPABASE_PUBLISHABLE_KEYS that is not JSON",
+        { SUPABASE_PUBLISHABLE_KEYS: "sb_publishable_x" },
+        /SUPABASE_PUBLISHABLE_KEYS must be JSON/,
+      ],
+      [
+        "SUPABASE_PUBLISHABLE_KEYS without a default",
+        { SUPABASE_PUBLISHABLE_KEYS: '{"web":"sb_publishable_x"}' },
+        /"default"/,
+      ],
+      ["no public key at all", { SUPABASE_ANON_KEY: undefined }, /SUPABASE_PUBLISHABLE_KEY .*not set/],
+    ])("%s", (_name, extra, reason) => {
+      const f = withHost(host, () => extra);
+
+      it("→ 500 server_misconfigured naming what to set, no upstream call", async () => {
+        const res = await f.fns.call("supabase-data", bearer(await session()));
+        expect(res.status).toBe(500);
+        expect(stack.clerkCalls()).toEqual([]);
+        expect(stack.supabaseCalls()).toEqual([]);
+        expect((await logFor(f.fns, res.headers.get("x-request-id"))).reason).toMatch(reason);
+      });
+    });
+  }
+
   describe("two users interleaved on one isolate", () => {
     const f = withHost(host);
 
