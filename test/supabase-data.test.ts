@@ -166,6 +166,12 @@ function suite(host: Host): void {
           status: 401,
           reason: "session-ended",
         });
+        // Replaying the session's last token costs Clerk nothing more: an ended session stays ended.
+        stack.resetCalls();
+        for (let i = 0; i < 3; i++) {
+          expect((await f.fns.call("supabase-data", bearer(token))).status).toBe(401);
+        }
+        expect(stack.clerkCalls()).toEqual([]);
       },
     );
 

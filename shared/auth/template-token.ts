@@ -85,6 +85,16 @@ export class TemplateTokenCache {
 const isolateTokens = new TemplateTokenCache();
 
 /**
+ * Sessions Clerk reported ended. An ended session never comes back, while its last session token keeps
+ * verifying until it expires: without this, replaying it would cost two Backend API calls per request.
+ */
+const endedSessions = new Set<string>();
+function rememberEnded(sessionId: string): void {
+  if (endedSessions.size >= MAX_ENTRIES) endedSessions.delete(endedSessions.values().next().value!);
+  endedSessions.add(sessionId);
+}
+
+/**
  * A token from the named Clerk JWT template for the signed-in caller's session, within `timeoutMs`:
  * remembered, or fetched through the Backend API. Each request waits at most its own deadline, also when
  * it joins a fetch another request started. 401 when Clerk reports the session ended.
@@ -96,6 +106,7 @@ export function templateToken(
   timeoutMs: number,
 ): Promise<string> {
   const { sessionId, userId } = auth;
+  if (endedSessions.has(sessionId)) return Promise.reject(unauthorized(AuthFailure.SessionEnded, true));
   return callClerk(timeoutMs, () =>
     isolateTokens.get({ template, sessionId, userId }, () =>
       fetchTemplateToken(clerkClient(config), sessionId, template, timeoutMs),
@@ -141,7 +152,10 @@ async function templateNotFound(
   } catch (err) {
     if (!(isClerkAPIResponseError(err) && err.status === 404)) return clerkError(err);
   }
-  if (status !== "active") return unauthorized(AuthFailure.SessionEnded, true);
+  if (status !== "active") {
+    rememberEnded(sessionId);
+    return unauthorized(AuthFailure.SessionEnded, true);
+  }
   return new HttpError(500, ErrorCode.ServerMisconfigured, "The server is misconfigured.", {
     reason:
       "config: CLERK_SUPABASE_TEMPLATE names a JWT template Clerk does not have; create it (Dashboard → JWT templates) or set CLERK_SUPABASE_TEMPLATE=none",
