@@ -302,7 +302,8 @@ function suite(host: Host): void {
   }
 
   describe("two users interleaved on one isolate", () => {
-    const f = withHost(host);
+    // About isolation, not deadlines: a busy machine must not turn slow answers into 504s.
+    const f = withHost(host, () => ({ UPSTREAM_TIMEOUT_MS: "8000" }));
 
     it("40 concurrent requests of alice and bob (fresh sessions, slow Supabase) → each sees only their rows", async () => {
       const users = [ALICE, BOB, ALICE, BOB];
