@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_SEED_USERS } from "../scripts/stand-ins/clerk.ts";
 import { selectRows } from "../shared/supabase.ts";
-import { signedWithOtherKey } from "./support/forge.ts";
+import { decodePart, signedWithOtherKey } from "./support/forge.ts";
 import { type Host, type Running, sourceHost } from "./support/hosts.ts";
 import { denoHost, nodeBundleHost } from "./support/process-hosts.ts";
 import { type Stack, startStack } from "./support/stack.ts";
@@ -40,7 +40,7 @@ beforeEach(() => {
 const session = (userId = ALICE) => stack.clerk.mintSessionToken({ userId, ttlSeconds: 3600 });
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
 const templateCalls = () => stack.clerkCalls().filter((c) => TEMPLATE_CALL.test(c));
-const sidOf = (token: string) => JSON.parse(atob(token.split(".")[1]!)).sid as string;
+const sidOf = (token: string) => decodePart(token, 1).sid as string;
 
 async function rowsOf(res: Response): Promise<Row[]> {
   expect(res.status).toBe(200);
