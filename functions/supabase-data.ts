@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { templateToken } from "../shared/auth/template-token.ts";
 import { requireSupabase } from "../shared/config.ts";
 import { ErrorCode, HttpError } from "../shared/errors.ts";
 import { defineFunction } from "../shared/handler.ts";
@@ -36,11 +37,14 @@ export default defineFunction({
   async handle(req, ctx) {
     const auth = await ctx.requireAuth();
     const limit = parseLimit(new URL(req.url));
+    // Before any upstream call: a missing key or one that bypasses Row Level Security is a 500.
     const supabase = requireSupabase(ctx.config);
     // A Clerk JWT template token (the seed's flow), or with Supabase's native Clerk integration the
     // caller's own session token, which Supabase verifies against Clerk's keys.
     const template = ctx.config.supabaseTemplate;
-    const accessToken = template ? await auth.getToken(template, ctx.remainingMs()) : auth.token;
+    const accessToken = template
+      ? await templateToken(ctx.config, auth, template, ctx.remainingMs())
+      : auth.token;
     const rows = await selectRows({
       ...supabase,
       accessToken,

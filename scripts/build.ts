@@ -20,7 +20,7 @@ export const BUDGETS_KIB: Record<FunctionName, number> = {
   protected: 200,
   "current-user": 200,
   "update-user": 190,
-  "supabase-data": 400,
+  "supabase-data": 480,
 };
 
 // Netlify only routes the methods listed in `config.method`; listing all seven lets each function answer

@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import { readEnv } from "./env.ts";
 import { ErrorCode, HttpError } from "./errors.ts";
+import { publicSupabaseKey } from "./supabase-key.ts";
 
 const VARIABLES = [
   "CLERK_SECRET_KEY",
@@ -11,6 +12,8 @@ const VARIABLES = [
   "CLERK_AUTHORIZED_PARTIES",
   "CLERK_SUPABASE_TEMPLATE",
   "SUPABASE_URL",
+  "SUPABASE_PUBLISHABLE_KEY",
+  "SUPABASE_PUBLISHABLE_KEYS",
   "SUPABASE_ANON_KEY",
   "DATA_TABLE",
   "SIGN_IN_URL",
@@ -93,6 +96,9 @@ const schema = z.object({
     z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a JWT template name or none")),
   ),
   SUPABASE_URL: optional(z.url({ protocol: /^https?$/ })),
+  // Keys are checked by requireSupabase, so a bad one fails supabase-data alone.
+  SUPABASE_PUBLISHABLE_KEY: optional(z.string()),
+  SUPABASE_PUBLISHABLE_KEYS: optional(z.string()),
   SUPABASE_ANON_KEY: optional(z.string().check(z.minLength(20))),
   DATA_TABLE: optional(
     z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, "must be a table or view name")),
@@ -128,6 +134,8 @@ export interface Config {
   /** JWT template for Supabase, or null for Supabase's native Clerk integration (`none`). */
   supabaseTemplate: string | null;
   supabaseUrl: string | undefined;
+  supabasePublishableKey: string | undefined;
+  supabasePublishableKeys: string | undefined;
   supabaseAnonKey: string | undefined;
   dataTable: string;
   signInUrl: string;
@@ -164,6 +172,8 @@ export function getConfig(): Config {
     supabaseTemplate:
       env.CLERK_SUPABASE_TEMPLATE === "none" ? null : (env.CLERK_SUPABASE_TEMPLATE ?? "supabase"),
     supabaseUrl: env.SUPABASE_URL?.replace(/\/$/, ""),
+    supabasePublishableKey: env.SUPABASE_PUBLISHABLE_KEY?.trim(),
+    supabasePublishableKeys: env.SUPABASE_PUBLISHABLE_KEYS,
     supabaseAnonKey: env.SUPABASE_ANON_KEY,
     dataTable: env.DATA_TABLE ?? "tasks",
     signInUrl: env.SIGN_IN_URL ?? "/sign-in",
@@ -174,15 +184,16 @@ export function getConfig(): Config {
 }
 
 /** Supabase settings are only required by the function that queries Supabase. */
-export function requireSupabase(config: Config): { url: string; anonKey: string } {
-  const missing = [
-    config.supabaseUrl ? undefined : "SUPABASE_URL",
-    config.supabaseAnonKey ? undefined : "SUPABASE_ANON_KEY",
-  ].filter(Boolean);
-  if (missing.length > 0) {
+export function requireSupabase(config: Config): { url: string; key: string } {
+  if (!config.supabaseUrl) {
     throw new HttpError(500, ErrorCode.ServerMisconfigured, "The server is misconfigured.", {
-      reason: `config: ${missing.join(", ")} not set`,
+      reason: "config: SUPABASE_URL not set",
     });
   }
-  return { url: config.supabaseUrl!, anonKey: config.supabaseAnonKey! };
+  const key = publicSupabaseKey({
+    publishableKey: config.supabasePublishableKey,
+    publishableKeys: config.supabasePublishableKeys,
+    anonKey: config.supabaseAnonKey,
+  });
+  return { url: config.supabaseUrl, key };
 }

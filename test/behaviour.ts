@@ -28,6 +28,8 @@ export function behaviourSuite(host: Host): void {
   // Every response is also held to the generated OpenAPI document, so the two cannot drift apart.
   const call = async (fn: FunctionName, init?: Parameters<Running["call"]>[1]) =>
     expectDocumented(fn, init?.method ?? (fn === "update-user" ? "POST" : "GET"), await fns.call(fn, init));
+  // A template token is fetched once per session: a test about that call needs a session of its own.
+  const newSession = (userId = ALICE) => stack.clerk.mintSessionToken({ userId, ttlSeconds: 3600 });
 
   beforeAll(async () => {
     stack = await startStack();
@@ -153,7 +155,7 @@ export function behaviourSuite(host: Host): void {
     });
 
     it("signed in → 200 with only the caller's rows, via the supabase template", async () => {
-      const res = await call("supabase-data", { headers: bearer(alice) });
+      const res = await call("supabase-data", { headers: bearer(await newSession()) });
       expect(res.status).toBe(200);
       const { data } = (await res.json()) as { data: { user_id: string }[] };
       expect(data.length).toBeGreaterThan(0);
@@ -203,7 +205,7 @@ export function behaviourSuite(host: Host): void {
         headers: { "retry-after": "7" },
         body: JSON.stringify({ errors: [{ code: "too_many_requests", message: "slow down secret-detail" }] }),
       });
-      const res = await call("supabase-data", { headers: bearer(alice) });
+      const res = await call("supabase-data", { headers: bearer(await newSession()) });
       expect(res.status).toBe(503);
       expect(res.headers.get("retry-after")).toBe("7");
       expect(await errorCode(res)).toBe("upstream_unavailable");
@@ -256,8 +258,9 @@ export function behaviourSuite(host: Host): void {
     it("Clerk and Supabase each slow but under the timeout → one deadline for both: 504 in time", async () => {
       stack.clerk.server.fault({ path: /\/tokens\/supabase$/, delayMs: TIMEOUT_MS * 0.7 });
       stack.supabase.server.fault({ path: "/rest/v1/tasks", delayMs: TIMEOUT_MS * 0.7 });
+      const token = await newSession();
       const started = Date.now();
-      const res = await call("supabase-data", { headers: bearer(alice) });
+      const res = await call("supabase-data", { headers: bearer(token) });
       expect(res.status).toBe(504);
       expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 1000);
     });

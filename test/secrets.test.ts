@@ -293,6 +293,7 @@ function secretsSuite(target: Target): void {
       stack.clerk.supabaseJwtSecret,
       stack.supabase.anonKey,
       stack.supabase.serviceRoleKey,
+      stack.supabase.secretKey,
       MARKER,
     ];
   });
@@ -306,7 +307,12 @@ function secretsSuite(target: Target): void {
     async (_t, p) => {
       stack.resetCalls();
       if (p.fault) (p.fault.service === "clerk" ? stack.clerk : stack.supabase).server.fault(p.fault.fault);
-      const res = await fns.call(p.fn, p.init({ alice, stack }));
+      // supabase-data remembers a session's template token: a fault on that call needs a new session.
+      const token =
+        p.fn === "supabase-data"
+          ? await stack.clerk.mintSessionToken({ userId: ALICE, ttlSeconds: 3600 })
+          : alice;
+      const res = await fns.call(p.fn, p.init({ alice: token, stack }));
       calls++;
       // Upstream faults answer 502/503; a 500 would mean an unexpected exception.
       expect(res.status).not.toBe(500);

@@ -246,7 +246,12 @@ function faults(host: Host): void {
 
   const run = async (c: FaultCase) => {
     (c.service === "clerk" ? stack.clerk : stack.supabase).server.fault(c.fault);
-    const { res, text } = await callTimed(fns, c.fn, requestFor(c.fn, alice));
+    // supabase-data remembers a session's template token: a fault on that call needs a new session.
+    const token =
+      c.fn === "supabase-data"
+        ? await stack.clerk.mintSessionToken({ userId: ALICE, ttlSeconds: 3600 })
+        : alice;
+    const { res, text } = await callTimed(fns, c.fn, requestFor(c.fn, token));
     expect(res.status).toBe(c.status);
     const body = JSON.parse(text) as { error: { code: string; requestId: string } };
     expect(body.error.code).toBe(c.code);

@@ -85,6 +85,12 @@ export interface ClerkStandIn {
   seedMachines: { caller: StandInMachine; api: StandInMachine };
   /** A new RSA key becomes current; JWKS keeps serving the old ones too, as during a real rotation. */
   rotateKey(): Promise<void>;
+  /** Lifetime of template tokens when the call gives no `expires_in_seconds` (Clerk's default, 60). */
+  templateTtlSeconds: number;
+  /** Ends a session as signing out or revoking does: Clerk then answers its token calls with 404. */
+  endSession(sessionId: string, status?: "ended" | "revoked" | "removed"): void;
+  /** Deletes a user as Clerk does: the user is gone and its sessions are removed. */
+  deleteUser(userId: string): void;
   close(): Promise<void>;
 }
 
@@ -376,6 +382,15 @@ export async function startClerkStandIn(opts: ClerkStandInOptions = {}): Promise
     return session?.status === "active" ? session : undefined;
   };
 
+  // GET /v1/sessions/{id}: any session, whatever its status (the status is how a caller tells an ended one).
+  const getSessionRoute = (method: string, pathname: string): Response | undefined => {
+    const match = method === "GET" ? pathname.match(/^\/v1\/sessions\/([^/]+)$/) : null;
+    if (!match) return undefined;
+    const id = decodeURIComponent(match[1]);
+    const session = sessions.get(id);
+    return session ? json(session) : notFound(`No session was found with id ${id}`);
+  };
+
   const handle = async (req: Request, rawBody: string): Promise<Response> => {
     const auth = req.headers.get("authorization");
     if (!auth?.startsWith("Bearer ")) {
@@ -408,6 +423,9 @@ export async function startClerkStandIn(opts: ClerkStandInOptions = {}): Promise
     if (method === "GET" && pathname === "/v1/jwks") {
       return json({ keys: keys.map((k) => k.jwk) });
     }
+
+    const sessionAnswer = getSessionRoute(method, pathname);
+    if (sessionAnswer) return sessionAnswer;
 
     if (userRoute && (method === "GET" || method === "PATCH")) {
       const id = decodeURIComponent(userRoute[1]);
@@ -467,7 +485,7 @@ export async function startClerkStandIn(opts: ClerkStandInOptions = {}): Promise
       if (!template) return notFound(`No JWT template exists with name: ${templateName}`);
       const user = users.get(session.user_id);
       if (!user) return notFound(`No user was found with id ${session.user_id}`);
-      return json({ object: "token", jwt: await template(user, expiresIn ?? 60) });
+      return json({ object: "token", jwt: await template(user, expiresIn ?? standIn.templateTtlSeconds) });
     }
 
     return notFound(`No route matches ${method} ${pathname}`);
@@ -495,6 +513,18 @@ export async function startClerkStandIn(opts: ClerkStandInOptions = {}): Promise
       keys.push(await newSigningKey());
       standIn.kid = currentKey().kid;
       standIn.jwtKeyPem = currentKey().pem;
+    },
+    templateTtlSeconds: 60,
+    endSession(sessionId, status = "ended") {
+      const session = sessions.get(sessionId);
+      if (!session) throw new Error(`no session ${sessionId}`);
+      session.status = status;
+      session.updated_at = Date.now();
+    },
+    deleteUser(userId) {
+      users.delete(userId);
+      for (const session of sessions.values())
+        if (session.user_id === userId) standIn.endSession(session.id, "removed");
     },
     close: () => server.close(),
   };

@@ -42,8 +42,12 @@ export interface SupabaseStandInOptions {
 export interface SupabaseStandIn {
   /** What SUPABASE_URL is set to; REST lives under /rest/v1. */
   url: string;
+  /** Legacy JWT keys (role anon / service_role), signed with `jwtSecret`. */
   anonKey: string;
   serviceRoleKey: string;
+  /** Current API keys: `sb_publishable_…` acts as anon, `sb_secret_…` as service_role. Not JWTs. */
+  publishableKey: string;
+  secretKey: string;
   server: StandInServer;
   db: PGlite;
   close(): Promise<void>;
@@ -422,6 +426,28 @@ export async function startSupabaseStandIn(opts: SupabaseStandInOptions): Promis
     throw new RestError(401, "22023", `role "${role}" does not exist`);
   }
 
+  // Supabase's current API keys are opaque strings the gateway recognises; they never reach PostgREST.
+  const randomKey = () =>
+    Array.from(crypto.getRandomValues(new Uint8Array(24)), (b) => b.toString(16).padStart(2, "0")).join("");
+  const publishableKey = `sb_publishable_${randomKey()}`;
+  const secretKey = `sb_secret_${randomKey()}`;
+
+  /**
+   * What the gateway makes of the API key before PostgREST sees the request: undefined for an unknown key,
+   * else the Auth to use instead of the bearer (null: the bearer decides, as with the legacy keys).
+   * A new key without a user token gets the gateway's own token for its role. A secret key runs as
+   * service_role whatever the bearer says: the stand-in takes the worst case, so a function that sent
+   * one with a user's token would see every row.
+   */
+  function gatewayAuth(apikey: string, authorization: string | null): Auth | null | undefined {
+    if (apikey === anonKey || apikey === serviceRoleKey) return null;
+    if (apikey === secretKey) return { role: "service_role", claims: { role: "service_role" } };
+    if (apikey !== publishableKey) return undefined;
+    // supabase-js sends the key itself as the bearer when it has no user token.
+    const keyOnly = authorization === null || authorization.trim() === `Bearer ${apikey}`;
+    return keyOnly ? { role: "anon", claims: { role: "anon" } } : null;
+  }
+
   async function read(req: Request, table: string, auth: Auth): Promise<Response> {
     const url = new URL(req.url);
     const profile = req.headers.get("accept-profile");
@@ -494,7 +520,8 @@ export async function startSupabaseStandIn(opts: SupabaseStandInOptions): Promis
         message: "No API key found in request",
         hint: "No `apikey` request header or url param was found.",
       });
-    if (apikey !== anonKey && apikey !== serviceRoleKey)
+    const fromKey = gatewayAuth(apikey, req.headers.get("authorization"));
+    if (fromKey === undefined)
       return json(401, {
         message: "Invalid API key",
         hint: "Double check your Supabase `anon` or `service_role` API key.",
@@ -506,7 +533,8 @@ export async function startSupabaseStandIn(opts: SupabaseStandInOptions): Promis
       const header = req.headers.get("authorization") ?? `Bearer ${apikey}`;
       const bearer = /^bearer(?:\s+(.*))?$/i.exec(header.trim());
       // PostgREST ignores non-Bearer schemes and runs the request as the anonymous role.
-      auth = bearer ? await authenticate(bearer[1]?.trim() ?? "") : { role: "anon", claims: {} };
+      if (fromKey) auth = fromKey;
+      else auth = bearer ? await authenticate(bearer[1]?.trim() ?? "") : { role: "anon", claims: {} };
       if (!ROLES.has(auth.role)) await rejectRole(auth.role);
 
       const segments = url.pathname.slice("/rest/v1/".length).split("/");
@@ -541,6 +569,8 @@ export async function startSupabaseStandIn(opts: SupabaseStandInOptions): Promis
     url: server.url,
     anonKey,
     serviceRoleKey,
+    publishableKey,
+    secretKey,
     server,
     db,
     async close() {

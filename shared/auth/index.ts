@@ -5,7 +5,7 @@ import { getCookieSuffix } from "@clerk/shared/keys";
 import type { JwtPayload } from "@clerk/shared/types";
 import type { Config } from "../config.ts";
 import type { HttpError } from "../errors.ts";
-import { callClerk, upstreamHttpError } from "../upstream.ts";
+import { upstreamHttpError } from "../upstream.ts";
 import { JwksStore, JwksUnavailable } from "./jwks.ts";
 import { OpaqueTokenVerifier, type Verdict, verifyMachineJwt } from "./machine.ts";
 import { AuthFailure, fromSdk } from "./reasons.ts";
@@ -31,8 +31,6 @@ export interface SessionSignedIn extends Identity {
   tokenType: "session_token";
   userId: string;
   sessionId: string;
-  /** A token from the named Clerk JWT template, via the Backend API, within `timeoutMs`. */
-  getToken(template: string, timeoutMs: number): Promise<string>;
   /** The caller's own verified session token (for Supabase's native Clerk integration). */
   token: string;
 }
@@ -163,7 +161,7 @@ export async function authenticate(req: Request, config: Config, opts: Authentic
   const bearer = bearerToken(req);
   // The SDK reads a header token alone (cookies are ignored then), so a verified one can be remembered.
   const known = bearer && opts.accepts.session ? isolate.verified.get(bearer) : undefined;
-  if (known) return sessionSignedIn(isolate, known.userId, known.sessionId, bearer!);
+  if (known) return sessionSignedIn(known.userId, known.sessionId, bearer!);
   const jar = readCookies(req);
   const sessionCookie = hasSessionCookie(jar);
   const hasAuthorization = req.headers.has("authorization");
@@ -228,7 +226,7 @@ export async function authenticate(req: Request, config: Config, opts: Authentic
     if (sts === "pending") return signedOut(AuthFailure.SessionPending);
     if (!sub || !sid) return signedOut(AuthFailure.SessionClaimsMissing);
     isolate.verified.set(bearer, { userId: sub, sessionId: sid, exp, nbf, iat });
-    return sessionSignedIn(isolate, sub, sid, bearer);
+    return sessionSignedIn(sub, sid, bearer);
   }
 
   const result = await isolate.clerk.authenticateRequest(withoutClerkFlowState(req), {
@@ -248,7 +246,7 @@ export async function authenticate(req: Request, config: Config, opts: Authentic
       auth.sessionStatus === "pending" ? AuthFailure.SessionPending : AuthFailure.SessionClaimsMissing,
     );
   }
-  return sessionSignedIn(isolate, auth.userId, auth.sessionId, result.token);
+  return sessionSignedIn(auth.userId, auth.sessionId, result.token);
 }
 
 const cookieHoldsMachineToken = (jar: ReturnType<typeof readCookies>) =>
@@ -268,12 +266,8 @@ function machineResult(
   return { ...identity, signedIn: true, tokenType: identity.tokenType as MachineTokenType };
 }
 
-function sessionSignedIn(
-  isolate: IsolateAuth,
-  userId: string,
-  sessionId: string,
-  token: string,
-): SessionSignedIn {
+// Template tokens for Supabase come from template-token.ts, which only supabase-data bundles.
+function sessionSignedIn(userId: string, sessionId: string, token: string): SessionSignedIn {
   return {
     ...identity(TokenType.Session, userId),
     signedIn: true,
@@ -281,16 +275,6 @@ function sessionSignedIn(
     userId,
     sessionId,
     token,
-    getToken: async (template, timeoutMs) => {
-      const token: unknown = await callClerk(timeoutMs, () =>
-        isolate.clerk.sessions.getToken(sessionId, template),
-      );
-      // The SDK hands back a body it could not read as JSON (e.g. text with status 200) as is; without a jwt
-      // there is nothing to give Supabase (it would be sent `Bearer undefined`).
-      const jwt = (token as { jwt?: unknown } | null | undefined)?.jwt;
-      if (typeof jwt !== "string" || jwt === "") throw upstreamHttpError({ service: "clerk", status: 502 });
-      return jwt;
-    },
   };
 }
 

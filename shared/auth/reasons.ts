@@ -26,6 +26,8 @@ export const AuthFailure = {
   MachineSubjectNotUser: "machine-subject-not-user",
   /** Too many machine-token verifications this second: answered 503 without asking Clerk. */
   MachineVerificationThrottled: "machine-verification-throttled",
+  /** The token was valid but Clerk reports its session ended (signed out, revoked, user deleted). */
+  SessionEnded: "session-ended",
 
   // @clerk/backend's token verification reasons (TokenVerificationErrorReason), which we also use.
   TokenExpired: "token-expired",

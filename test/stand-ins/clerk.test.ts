@@ -655,3 +655,57 @@ describe("Clerk stand-in machine authentication (M2M tokens, API keys, OAuth tok
     });
   });
 });
+
+describe("Clerk stand-in: ended sessions and session look-ups", () => {
+  let standIn: ClerkStandIn;
+  beforeAll(async () => {
+    standIn = await startClerkStandIn({
+      users: [{ id: "user_dave", firstName: "Dave", lastName: null, email: "dave@example.test" }],
+    });
+  });
+  afterAll(() => standIn.close());
+
+  it("GET /v1/sessions/{id} serves a Session, with the status endSession set", async () => {
+    const sid = standIn.createSession("user_dave");
+    const live = await bapi(standIn, "GET", `/sessions/${sid}`);
+    expect(live.status).toBe(200);
+    expectSpecResponse("get", "/sessions/{session_id}", 200, live.body);
+    expect(live.body).toMatchObject({ id: sid, status: "active", user_id: "user_dave" });
+
+    standIn.endSession(sid, "revoked");
+    const revoked = await bapi(standIn, "GET", `/sessions/${sid}`);
+    expectSpecResponse("get", "/sessions/{session_id}", 200, revoked.body);
+    expect(revoked.body).toMatchObject({ status: "revoked" });
+    const token = await bapi(standIn, "POST", `/sessions/${sid}/tokens/supabase`);
+    expect(token.status).toBe(404);
+    expectSpecResponse("post", "/sessions/{session_id}/tokens/{template_name}", 404, token.body);
+  });
+
+  it("GET /v1/sessions/{id} of an unknown session → 404 ResourceNotFound", async () => {
+    const res = await bapi(standIn, "GET", "/sessions/sess_unknown");
+    expect(res.status).toBe(404);
+    expectSpecResponse("get", "/sessions/{session_id}", 404, res.body);
+  });
+
+  it("deleteUser removes the user and its sessions; the SDK reads the status with getSession", async () => {
+    const sid = standIn.createSession("user_dave");
+    standIn.deleteUser("user_dave");
+    expect((await bapi(standIn, "GET", "/users/user_dave")).status).toBe(404);
+    const clerk = createClerkClient({ secretKey: standIn.secretKey, apiUrl: standIn.url });
+    expect((await clerk.sessions.getSession(sid)).status).toBe("removed");
+    await expect(clerk.sessions.getToken(sid, "supabase")).rejects.toMatchObject({ status: 404 });
+  });
+
+  it("templateTtlSeconds sets the life of template tokens minted without expires_in_seconds", async () => {
+    const other = await startClerkStandIn();
+    try {
+      other.templateTtlSeconds = 10;
+      const clerk = createClerkClient({ secretKey: other.secretKey, apiUrl: other.url });
+      const { jwt } = await clerk.sessions.getToken(other.createSession("user_alice"), "supabase");
+      const { payload } = await jwtVerify(jwt, secretBytes(other.supabaseJwtSecret));
+      expect(payload.exp! - payload.iat!).toBe(10);
+    } finally {
+      await other.close();
+    }
+  });
+});

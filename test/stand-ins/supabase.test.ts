@@ -359,3 +359,27 @@ describe("Supabase stand-in: startup", () => {
     }
   });
 });
+
+describe("Supabase stand-in: current API keys at the gateway", () => {
+  it("a publishable key is the anon role: no rows alone, the user's rows with their token", async () => {
+    const alone = await client(undefined, sb.publishableKey).from("tasks").select("*");
+    expect(alone).toMatchObject({ data: [], error: null });
+    const { data } = await client(await hsToken("user_bob"), sb.publishableKey)
+      .from("tasks")
+      .select("*");
+    expect(data?.map((t) => t.user_id)).toEqual(["user_bob", "user_bob"]);
+  });
+
+  it("a secret key bypasses Row Level Security, whatever token comes with it", async () => {
+    const { data } = await client(await hsToken("user_alice"), sb.secretKey)
+      .from("tasks")
+      .select("*");
+    expect(data).toHaveLength(5);
+  });
+
+  it("an unknown sb_ key → 401 Invalid API key", async () => {
+    const res = await rest("tasks", { apikey: "sb_publishable_unknown" });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ message: "Invalid API key" });
+  });
+});

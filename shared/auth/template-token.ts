@@ -1,0 +1,164 @@
+// Clerk JWT template tokens, remembered per session for this isolate. Each template token costs a Backend
+// API call, rate-limited per instance (100 per 10 s in development, 1,000 in production): one per request
+// would cap the whole deployment near that rate. A token is reused while it has more than MIN_LIFE_MS
+// left, concurrent requests of a session share one fetch, and a failed fetch leaves nothing behind.
+// Only a signed-in request reaches this (its own session token verified first), and the key holds both
+// the session and the user, so a token is never handed to anyone but the session it was minted for.
+import type { ClerkClient } from "@clerk/backend";
+import { isClerkAPIResponseError } from "@clerk/backend/errors";
+import type { Config } from "../config.ts";
+import { ErrorCode, HttpError } from "../errors.ts";
+import { unauthorized } from "../http.ts";
+import { callClerk, clerkError, upstreamHttpError, withDeadline } from "../upstream.ts";
+import { clerkClient, type SessionSignedIn } from "./index.ts";
+import { AuthFailure } from "./reasons.ts";
+
+const MAX_ENTRIES = 1_000;
+/** Below this much life a token is fetched afresh: it must outlive the query it is sent with. */
+export const MIN_LIFE_MS = 10_000;
+
+export interface TemplateTokenKey {
+  template: string;
+  sessionId: string;
+  userId: string;
+}
+
+interface Entry {
+  /** The fetch under way, shared by every request of the session that arrives meanwhile. */
+  pending?: Promise<string>;
+  jwt?: string;
+  /** `exp` of `jwt` in epoch ms. */
+  expMs?: number;
+}
+
+/** `exp` of a JWT in epoch ms, or undefined when it has none we can read (then it is used once). */
+function expiryMs(jwt: string): number | undefined {
+  try {
+    const payload = JSON.parse(atob(jwt.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/")));
+    return typeof payload?.exp === "number" ? payload.exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export class TemplateTokenCache {
+  private entries = new Map<string, Entry>();
+
+  /** How many sessions are remembered (tokens and fetches under way). */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** A usable token for the session: remembered, being fetched, or fetched now by `fetchToken`. */
+  get(key: TemplateTokenKey, fetchToken: () => Promise<string>, now = Date.now()): Promise<string> {
+    // NUL cannot occur in Clerk ids or template names: the three parts cannot run into each other.
+    const id = `${key.template}\u0000${key.sessionId}\u0000${key.userId}`;
+    const entry = this.entries.get(id);
+    if (entry?.pending) return entry.pending;
+    if (entry?.jwt && entry.expMs !== undefined && entry.expMs - now > MIN_LIFE_MS) {
+      return Promise.resolve(entry.jwt);
+    }
+    const fresh: Entry = {};
+    const pending = fetchToken().then(
+      (jwt) => {
+        const expMs = expiryMs(jwt);
+        if (this.entries.get(id) === fresh) {
+          if (expMs === undefined) this.entries.delete(id);
+          else this.entries.set(id, { jwt, expMs });
+        }
+        return jwt;
+      },
+      (err: unknown) => {
+        if (this.entries.get(id) === fresh) this.entries.delete(id);
+        throw err;
+      },
+    );
+    fresh.pending = pending;
+    // Re-inserted at the end: Maps iterate in insertion order, so the first key is the least recent.
+    this.entries.delete(id);
+    if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(id, fresh);
+    return pending;
+  }
+}
+
+const isolateTokens = new TemplateTokenCache();
+
+/**
+ * Sessions Clerk reported ended. An ended session never comes back, while its last session token keeps
+ * verifying until it expires: without this, replaying it would cost two Backend API calls per request.
+ */
+const endedSessions = new Set<string>();
+function rememberEnded(sessionId: string): void {
+  if (endedSessions.size >= MAX_ENTRIES) endedSessions.delete(endedSessions.values().next().value!);
+  endedSessions.add(sessionId);
+}
+
+/**
+ * A token from the named Clerk JWT template for the signed-in caller's session, within `timeoutMs`:
+ * remembered, or fetched through the Backend API. Each request waits at most its own deadline, also when
+ * it joins a fetch another request started. 401 when Clerk reports the session ended.
+ */
+export function templateToken(
+  config: Config,
+  auth: SessionSignedIn,
+  template: string,
+  timeoutMs: number,
+): Promise<string> {
+  const { sessionId, userId } = auth;
+  if (endedSessions.has(sessionId)) return Promise.reject(unauthorized(AuthFailure.SessionEnded, true));
+  return callClerk(timeoutMs, () =>
+    isolateTokens.get({ template, sessionId, userId }, () =>
+      fetchTemplateToken(clerkClient(config), sessionId, template, timeoutMs),
+    ),
+  );
+}
+
+async function fetchTemplateToken(
+  clerk: ClerkClient,
+  sessionId: string,
+  template: string,
+  timeoutMs: number,
+): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let token: unknown;
+  try {
+    token = await withDeadline(timeoutMs, () => clerk.sessions.getToken(sessionId, template));
+  } catch (err) {
+    if (isClerkAPIResponseError(err) && err.status === 404) {
+      throw await templateNotFound(clerk, sessionId, deadline - Date.now());
+    }
+    throw clerkError(err);
+  }
+  // The SDK hands back a body it could not read as JSON (e.g. text with status 200) as is; without a jwt
+  // there is nothing to give Supabase (it would be sent `Bearer undefined`).
+  const jwt = (token as { jwt?: unknown } | null | undefined)?.jwt;
+  if (typeof jwt !== "string" || jwt === "") throw upstreamHttpError({ service: "clerk", status: 502 });
+  return jwt;
+}
+
+/**
+ * Clerk answers 404 both for a session that has ended (signed out, revoked, its user deleted) and for a
+ * template it does not have. Only on this path is the session looked up, to tell the two apart.
+ */
+async function templateNotFound(
+  clerk: ClerkClient,
+  sessionId: string,
+  timeoutMs: number,
+): Promise<HttpError> {
+  let status: string | undefined;
+  try {
+    status = (await withDeadline(timeoutMs, () => clerk.sessions.getSession(sessionId))).status;
+  } catch (err) {
+    if (!(isClerkAPIResponseError(err) && err.status === 404)) return clerkError(err);
+  }
+  if (status !== "active") {
+    rememberEnded(sessionId);
+    return unauthorized(AuthFailure.SessionEnded, true);
+  }
+  return new HttpError(500, ErrorCode.ServerMisconfigured, "The server is misconfigured.", {
+    reason:
+      "config: CLERK_SUPABASE_TEMPLATE names a JWT template Clerk does not have; create it (Dashboard → JWT templates) or set CLERK_SUPABASE_TEMPLATE=none",
+    upstream: { service: "clerk", status: 404 },
+  });
+}
