@@ -12,6 +12,8 @@ export const ErrorCode = {
   UpstreamTimeout: "upstream_timeout",
   ServerMisconfigured: "server_misconfigured",
   InternalError: "internal_error",
+  Forbidden: "forbidden",
+  RequestTimeout: "request_timeout",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -7,6 +7,7 @@ import type { Config } from "../config.ts";
 import type { HttpError } from "../errors.ts";
 import { callClerk, upstreamHttpError } from "../upstream.ts";
 import { JwksStore, JwksUnavailable } from "./jwks.ts";
+import { foreignWrite, isForeignWrite } from "./origin.ts";
 import { AuthFailure, fromSdk } from "./reasons.ts";
 import { bearerToken, hasSessionCookie, jwtHeader, readCookies, withoutClerkFlowState } from "./request.ts";
 import { TokenCache } from "./token-cache.ts";
@@ -136,6 +137,8 @@ export async function authenticate(req: Request, config: Config): Promise<Auth> 
   if (!bearer && hasAuthorization && !sessionCookie) {
     return signedOut(AuthFailure.AuthorizationSchemeUnsupported);
   }
+  // The credential is the cookie: before any verification (and any Clerk call), refuse a forged write.
+  if (!bearer && sessionCookie && isForeignWrite(req, config)) throw foreignWrite();
   // The SDK would take the first of two session cookies, another parser the last: refuse to guess.
   if (!bearer && jar.ambiguousSession) return signedOut(AuthFailure.AmbiguousCredential);
 
