@@ -2,7 +2,7 @@ import { type Auth, authenticate, type SignedIn } from "./auth/index.ts";
 import { type Config, getConfig } from "./config.ts";
 import { corsHeaders, preflight } from "./cors.ts";
 import { ErrorCode, HttpError } from "./errors.ts";
-import { errorResponse, requestIdFor, unauthorized } from "./http.ts";
+import { errorResponse, requestIdsFor, unauthorized } from "./http.ts";
 import { type RequestLog, writeLog } from "./log.ts";
 
 export type Method = "GET" | "POST";
@@ -38,8 +38,8 @@ export function defineFunction(def: FunctionDefinition): WebHandler {
 
   return async (req) => {
     const started = performance.now();
-    const requestId = requestIdFor(req);
-    const log: RequestLog = { function: def.name, method: req.method, requestId };
+    const { requestId, platformRequestId } = requestIdsFor(req);
+    const log: RequestLog = { function: def.name, method: req.method, requestId, platformRequestId };
     let config: Config | undefined;
     let res: Response;
     try {

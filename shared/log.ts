@@ -6,7 +6,10 @@ export interface RequestLog {
   method: string;
   status?: number;
   durationMs?: number;
+  /** The id the response carries (`x-request-id`). */
   requestId: string;
+  /** Netlify's `x-nf-request-id` or Supabase's `sb-request-id`, when the platform sent one. */
+  platformRequestId?: string;
   userId?: string;
   /** Why auth failed or a request was refused, as a stable code (e.g. `token-expired`). */
   reason?: string;
