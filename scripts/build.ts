@@ -27,6 +27,10 @@ const NETLIFY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIO
 
 export const netlifyConfig = (name: FunctionName) => ({ path: `/api/${name}`, method: NETLIFY_METHODS });
 
+// First in every entry: @clerk/backend binds `fetch` when its module evaluates, so the wrapper that aborts
+// upstream calls at the request's deadline must be in place before the SDK's module runs.
+const ABORT_FETCH = JSON.stringify(join(root, "runtime", "abort-fetch.ts"));
+
 interface Target {
   name: "netlify" | "supabase";
   outfile(fn: FunctionName): string;
@@ -40,14 +44,15 @@ const TARGETS: Target[] = [
   {
     name: "netlify",
     outfile: (fn) => join(dist, "netlify", `${fn}.mjs`),
-    entry: (source) => `export { default } from ${JSON.stringify(source)};`,
+    entry: (source) => `import ${ABORT_FETCH};\nexport { default } from ${JSON.stringify(source)};`,
     footer: (fn) => `export const config = ${JSON.stringify(netlifyConfig(fn))};\n`,
     options: { platform: "node", target: "node22", conditions: ["node"] },
   },
   {
     name: "supabase",
     outfile: (fn) => join(dist, "supabase", "functions", fn, "index.js"),
-    entry: (source) => `import handler from ${JSON.stringify(source)};\nexport default { fetch: handler };`,
+    entry: (source) =>
+      `import ${ABORT_FETCH};\nimport handler from ${JSON.stringify(source)};\nexport default { fetch: handler };`,
     footer: () => "",
     // Web-standard builds of dependencies (e.g. @clerk/backend's browser crypto), not their node ones.
     options: {
@@ -55,6 +60,8 @@ const TARGETS: Target[] = [
       target: "es2022",
       conditions: ["deno", "worker", "browser"],
       mainFields: ["module", "main"],
+      // Deno and Supabase Edge provide Node's built-ins (AsyncLocalStorage for runtime/abort-fetch.ts).
+      external: ["node:*"],
     },
   },
 ];

@@ -17,6 +17,8 @@ export type FunctionName = (typeof FUNCTION_NAMES)[number];
 /** Imports each function from source (`functions/<name>.ts`) or from a bundle directory (`<name>.mjs`). */
 export async function loadHandlers(bundles?: string): Promise<Record<string, WebHandler>> {
   const root = resolve(import.meta.dirname, "..");
+  // Before any function (and @clerk/backend, which binds fetch on load): upstream calls abort at deadlines.
+  await import(pathToFileURL(join(root, "runtime", "abort-fetch.ts")).href);
   const entries = await Promise.all(
     FUNCTION_NAMES.map(async (name) => {
       const file = bundles

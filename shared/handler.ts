@@ -11,8 +11,9 @@ export interface RequestContext {
   config: Config;
   requestId: string;
   /**
-   * What is left of the request's upstream budget (UPSTREAM_TIMEOUT_MS from arrival), so a function
-   * making two upstream calls still answers within one timeout.
+   * What is left of the request's upstream budget, so a function making two upstream calls still answers
+   * within one timeout. The clock starts at the first call to this (the first upstream call): the budget
+   * covers upstream calls, not the client's upload, which has its own limit (body.ts).
    */
   remainingMs(): number;
   /** Authenticate the request; the result is also noted in the log line. */
@@ -53,6 +54,7 @@ export function defineFunction(def: FunctionDefinition): WebHandler {
         });
       } else {
         let authResult: Promise<Auth> | undefined;
+        let upstreamStarted: number | undefined;
         const auth = () => {
           authResult ??= authenticate(req, cfg).then((a) => {
             if (a.signedIn) log.userId = a.userId;
@@ -64,7 +66,10 @@ export function defineFunction(def: FunctionDefinition): WebHandler {
         const ctx: RequestContext = {
           config: cfg,
           requestId,
-          remainingMs: () => Math.max(0, started + cfg.upstreamTimeoutMs - performance.now()),
+          remainingMs: () => {
+            upstreamStarted ??= performance.now();
+            return Math.max(0, upstreamStarted + cfg.upstreamTimeoutMs - performance.now());
+          },
           auth,
           requireAuth: async () => {
             const a = await auth();
