@@ -3,6 +3,7 @@
 // without, it starts the local Clerk and Supabase stand-ins and prints a ready session token.
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import { configProblems } from "../shared/config.ts";
 import { type LocalServices, startLocalServices } from "./local-services.ts";
 import { type LocalServer, loadHandlers, serveFunctions } from "./serve.ts";
 
@@ -25,6 +26,13 @@ process.once("SIGTERM", () => void shutdown(0));
 if (!process.env.CLERK_SECRET_KEY) {
   services = await startLocalServices(origin);
   Object.assign(process.env, services.env);
+}
+// Every variable of every function, checked before serving: one list of what to fix, not a 500 per request.
+const problems = configProblems();
+if (problems.length > 0) {
+  console.error("The configuration is not usable (environment or .env); set:");
+  for (const problem of problems) console.error(`  - ${problem}`);
+  await shutdown(1);
 }
 try {
   server = await serveFunctions(await loadHandlers(), { port, host: process.env.HOST ?? "127.0.0.1" });

@@ -102,7 +102,9 @@ export function defineFunction(def: FunctionDefinition): WebHandler {
 
 function toErrorResponse(err: unknown, requestId: string, log: RequestLog): Response {
   if (err instanceof HttpError) {
-    if (err.reason) log.reason ??= err.reason;
+    // A misconfiguration is the cause whatever auth noted before reaching it (e.g. a signed-out reason).
+    if (err.reason)
+      log.reason = err.code === ErrorCode.ServerMisconfigured ? err.reason : (log.reason ?? err.reason);
     if (err.upstream) log.upstream = err.upstream;
     return errorResponse(err, requestId);
   }
