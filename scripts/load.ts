@@ -9,6 +9,7 @@ import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
 import { startBundleServer } from "../test/support/bundle-server.ts";
 import { findSecrets } from "../test/support/secrets.ts";
+import { runChaosPhase } from "./load-chaos.ts";
 import { startClerkStandIn } from "./stand-ins/clerk.ts";
 import { startSupabaseStandIn } from "./stand-ins/supabase.ts";
 
@@ -253,6 +254,7 @@ try {
   console.log(`  Clerk updates ${patches}; log lines ${logLines}; lines scanned ${server.lines.length}`);
   console.log("  statuses:");
   for (const [key, n] of [...statusCounts].sort()) console.log(`    ${String(n).padStart(6)}  ${key}`);
+  await runChaosPhase({ clerk, env, valid, forged, secrets, connections: CONNECTIONS, fail });
 } catch (err) {
   fail(`load run failed: ${err instanceof Error ? err.stack : String(err)}`);
 } finally {

@@ -41,6 +41,8 @@ export interface StandInServer {
   openConnections(): number;
   /** Requests received and not answered yet whose client is still connected. */
   pendingRequests(): number;
+  /** Go silent for `ms`: requests are held (not answered, connections kept) until it ends. */
+  silence(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -56,6 +58,7 @@ export async function serve(
   const requests: RecordedRequest[] = [];
   let faults: Fault[] = [];
   const pending = new Set<ServerResponse>();
+  let silentUntil = 0;
 
   const takeFault = (method: string, path: string): Fault | undefined => {
     const fault = faults.find(
@@ -84,6 +87,8 @@ export async function serve(
         if (!res.writableFinished) recorded.aborted = true;
       });
 
+      const silent = silentUntil - Date.now();
+      if (silent > 0) await sleep(silent);
       const fault = takeFault(method, url.pathname);
       if (fault?.delayMs) await sleep(fault.delayMs);
       // A paused server that resumes does not act on a request whose client has hung up meanwhile.
@@ -142,6 +147,9 @@ export async function serve(
     },
     openConnections: () => sockets.size,
     pendingRequests: () => pending.size,
+    silence(ms) {
+      silentUntil = Date.now() + ms;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
