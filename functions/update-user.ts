@@ -4,13 +4,12 @@ import { readBody } from "../shared/body.ts";
 import { ErrorCode, HttpError } from "../shared/errors.ts";
 import { defineFunction } from "../shared/handler.ts";
 import { json, unauthorized } from "../shared/http.ts";
+import { Name } from "../shared/name.ts";
 import { fetchUser } from "../shared/user.ts";
 import { validate } from "../shared/validation.ts";
 
 const MAX_BODY_BYTES = 16 * 1024;
 
-// Clerk caps names at 256 characters; trimming first means "  " counts as empty.
-const Name = z.string().check(z.trim(), z.minLength(1), z.maxLength(256));
 const UpdateUserBody = z.strictObject({ firstName: z.optional(Name), lastName: z.optional(Name) }).check(
   z.refine((b) => b.firstName !== undefined || b.lastName !== undefined, {
     message: "Give firstName, lastName or both.",

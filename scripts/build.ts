@@ -29,6 +29,10 @@ const NETLIFY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIO
 
 export const netlifyConfig = (name: FunctionName) => ({ path: `/api/${name}`, method: NETLIFY_METHODS });
 
+// First in every entry: @clerk/backend binds `fetch` when its module evaluates, so the wrapper that aborts
+// upstream calls at the request's deadline must be in place before the SDK's module runs.
+const ABORT_FETCH = join(ROOT, "runtime", "abort-fetch.ts");
+
 interface Target {
   name: Platform;
   outfile(fn: FunctionName): string;
@@ -62,7 +66,7 @@ async function bundle(target: Target, fn: FunctionName): Promise<BundleReport> {
   const source = join(ROOT, "functions", `${fn}.ts`);
   const result = await esbuild.build({
     stdin: {
-      contents: entryModule(target.name, source),
+      contents: entryModule(target.name, source, [ABORT_FETCH]),
       resolveDir: ROOT,
       sourcefile: `${target.name}-${fn}.ts`,
       loader: "ts",

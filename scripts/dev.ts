@@ -2,6 +2,7 @@
 // With CLERK_SECRET_KEY set (in the environment or .env) it uses your real Clerk and Supabase;
 // without, it starts the local Clerk and Supabase stand-ins and prints a ready session token.
 
+import { configProblems } from "../shared/config.ts";
 import { loadDotEnv } from "./lib/paths.ts";
 import { type LocalServices, startLocalServices } from "./local-services.ts";
 import { type LocalServer, loadHandlers, serveFunctions } from "./serve.ts";
@@ -25,6 +26,13 @@ process.once("SIGTERM", () => void shutdown(0));
 if (!process.env.CLERK_SECRET_KEY) {
   services = await startLocalServices(origin);
   Object.assign(process.env, services.env);
+}
+// Every variable of every function, checked before serving: one list of what to fix, not a 500 per request.
+const problems = configProblems();
+if (problems.length > 0) {
+  console.error("The configuration is not usable (environment or .env); set:");
+  for (const problem of problems) console.error(`  - ${problem}`);
+  await shutdown(1);
 }
 try {
   const site = tryItSite(services ? standInMode(services.env) : { kind: "real" });

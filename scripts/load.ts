@@ -10,6 +10,7 @@ import { type BundleServer, startBundleServer } from "./lib/bundle-server.ts";
 import { memoryOf } from "./lib/proc.ts";
 import { findSecrets, responseText } from "./lib/secrets.ts";
 import { type StandIns, startStandIns } from "./lib/stand-ins.ts";
+import { runChaosPhase } from "./load-chaos.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -241,6 +242,15 @@ async function loadTest(services: StandIns, server: BundleServer): Promise<void>
   };
   const { answered, growth } = await checkRun(server, ctx, run, warm.errors);
   printSummary(server, ctx, run, answered, growth);
+  await runChaosPhase({
+    clerk: services.clerk,
+    env: services.env,
+    valid: ctx.valid,
+    forged: ctx.forged,
+    secrets: ctx.secrets,
+    connections: CONNECTIONS,
+    fail,
+  });
 }
 
 const services = await startStandIns();

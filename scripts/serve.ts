@@ -7,12 +7,15 @@ import { join, resolve } from "node:path";
 import { Readable } from "node:stream";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { ErrorCode } from "../shared/errors.ts";
 import type { WebHandler } from "../shared/handler.ts";
 import { FUNCTION_NAMES } from "./lib/functions.ts";
 import { ROOT } from "./lib/paths.ts";
 
 /** Imports each function from source (`functions/<name>.ts`) or from a bundle directory (`<name>.mjs`). */
 export async function loadHandlers(bundles?: string): Promise<Record<string, WebHandler>> {
+  // Before any function (and @clerk/backend, which binds fetch on load): upstream calls abort at deadlines.
+  await import(pathToFileURL(join(ROOT, "runtime", "abort-fetch.ts")).href);
   const entries = await Promise.all(
     FUNCTION_NAMES.map(async (name) => {
       const file = bundles
@@ -49,6 +52,38 @@ async function send(res: ServerResponse, response: Response): Promise<void> {
   res.end();
 }
 
+/** What Request can carry: the Fetch standard forbids constructing one with these methods. */
+const FORBIDDEN_METHODS = new Set(["CONNECT", "TRACE", "TRACK"]);
+/** The methods this host hands to a function, which then answers its own 405 with its own Allow. */
+const FORWARDED_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
+
+const hostError = (status: number, code: ErrorCode, message: string, headers: Record<string, string> = {}) =>
+  Response.json(
+    { error: { code, message, requestId: crypto.randomUUID() } },
+    { status, headers: { "cache-control": "no-store", ...headers } },
+  );
+
+/**
+ * Requests no Web-standard function can be handed, answered as Netlify's and Supabase's front ends answer
+ * them (a JSON 405 or 400) rather than as a crash: `new Request()` throws on a forbidden method, and
+ * `new URL()` on a Host header that is no host (`a b`, `[::1`, `x:99999`).
+ */
+function refuse(inc: IncomingMessage): Response | undefined {
+  if (FORBIDDEN_METHODS.has(inc.method ?? "")) {
+    return hostError(405, ErrorCode.MethodNotAllowed, `Use ${FORWARDED_METHODS}.`, {
+      allow: FORWARDED_METHODS,
+    });
+  }
+  const hostHeader = inc.headers.host;
+  if (hostHeader !== undefined && !isHost(hostHeader)) {
+    return hostError(400, ErrorCode.BadRequest, "The Host header is not a valid host.");
+  }
+  return undefined;
+}
+
+// The URL parser also accepts what a Host header must not carry: credentials, a path, a query.
+const isHost = (value: string) => !/[\s/\\@?#]/.test(value) && URL.canParse(`http://${value}/`);
+
 export interface LocalServer {
   url: string;
   port: number;
@@ -66,6 +101,11 @@ export async function serveFunctions(
     const handler = (name ? handlers[name] : undefined) ?? (name ? undefined : opts.site);
     if (!handler) {
       res.writeHead(404, { "content-type": "text/plain" }).end("Not Found");
+      return;
+    }
+    const refusal = refuse(inc);
+    if (refusal) {
+      await send(res, refusal);
       return;
     }
     try {

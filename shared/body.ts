@@ -19,9 +19,16 @@ function mediaType(req: Request): BodyKind {
 const tooLarge = (limit: number) =>
   new HttpError(413, ErrorCode.PayloadTooLarge, `The body must be at most ${limit} bytes.`);
 
+/** A body still arriving this long after we started reading it is the client's problem, not Clerk's. */
+export const BODY_TIMEOUT_MS = 10_000;
+
+const tooSlow = () =>
+  new HttpError(408, ErrorCode.RequestTimeout, "The request body took too long to arrive.");
+
 /**
- * Reads the body as text, refusing more than `limit` bytes while streaming: a client cannot make the
- * function buffer megabytes just to be told 413 (Deno hands us the raw stream).
+ * Reads the body as text, refusing more than `limit` bytes while streaming (a client cannot make the
+ * function buffer megabytes just to be told 413; Deno hands us the raw stream) and a body not complete
+ * within BODY_TIMEOUT_MS.
  */
 async function readText(req: Request, limit: number): Promise<string> {
   const declared = Number(req.headers.get("content-length"));
@@ -30,16 +37,29 @@ async function readText(req: Request, limit: number): Promise<string> {
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw tooLarge(limit);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const slow = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(tooSlow()), BODY_TIMEOUT_MS);
+  });
+  try {
+    for (;;) {
+      const { done, value } = await Promise.race([reader.read(), slow]);
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) throw tooLarge(limit);
+      chunks.push(value);
     }
-    chunks.push(value);
+  } catch (err) {
+    // Stop reading: the rest of a too-large or too-slow upload is never buffered.
+    reader.cancel().catch(() => {});
+    throw err;
+  } finally {
+    clearTimeout(timer);
   }
+  return decode(chunks, size);
+}
+
+function decode(chunks: Uint8Array[], size: number): string {
   const bytes = new Uint8Array(size);
   let offset = 0;
   for (const chunk of chunks) {

@@ -1,50 +1,26 @@
+// Configuration through one accessor, validated per variable group on first use and cached per isolate.
+// A function depends only on the variables it reads: every function needs the Clerk core, but only
+// supabase-data reads the Supabase group and only update-user SIGN_IN_URL, so a broken Supabase setting
+// cannot take down `protected`. Each group's fields are getters that validate their group when first read.
+//
+// Adding a variable: one entry in VARIABLES (schema + what to set), its name in a group, a field in the
+// group's `build` and in Config.
 import * as z from "zod/mini";
 import { readEnv } from "./env.ts";
 import { ErrorCode, HttpError } from "./errors.ts";
 import { publicSupabaseKey } from "./supabase-key.ts";
 
-const VARIABLES = [
-  "CLERK_SECRET_KEY",
-  "CLERK_PUBLISHABLE_KEY",
-  "CLERK_JWT_KEY",
-  "CLERK_API_URL",
-  "CLERK_MACHINE_SECRET_KEY",
-  "CLERK_AUTHORIZED_PARTIES",
-  "CLERK_SUPABASE_TEMPLATE",
-  "SUPABASE_URL",
-  "SUPABASE_PUBLISHABLE_KEY",
-  "SUPABASE_PUBLISHABLE_KEYS",
-  "SUPABASE_ANON_KEY",
-  "DATA_TABLE",
-  "SIGN_IN_URL",
-  "CORS_ALLOWED_ORIGINS",
-  "UPSTREAM_TIMEOUT_MS",
-] as const;
-
 /** Unset and blank are the same thing: dashboards often save an emptied field as "". */
-const optional = <T extends z.core.SomeType>(schema: T) =>
-  z.pipe(
-    z.transform((v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v)),
-    z.optional(schema),
-  );
+const blankAsUnset = (v: string | undefined) => (v === undefined || v.trim() === "" ? undefined : v);
 
-const origin = z
-  .string()
-  .check(
-    z.refine(
-      (s) => URL.canParse(s) && new URL(s).origin === s,
-      "must be an origin like https://app.example.com",
-    ),
-  );
-const originList = z.pipe(
-  z.string(),
-  z.transform((s) =>
-    s
-      .split(",")
-      .map((part) => part.trim().replace(/\/$/, ""))
-      .filter(Boolean),
-  ),
-);
+const isOrigin = (s: string) => URL.canParse(s) && new URL(s).origin === s;
+const splitList = (s: string) =>
+  s
+    .split(",")
+    .map((part) => part.trim().replace(/\/$/, ""))
+    .filter(Boolean);
+const originList = z.pipe(z.string(), z.transform(splitList));
+const httpUrl = z.url({ protocol: /^https?$/ });
 
 /** `pk_test_<base64("<frontend api host>$")>`: the host names the token issuer. */
 function frontendApiFromPublishableKey(key: string): string | undefined {
@@ -58,68 +34,217 @@ function frontendApiFromPublishableKey(key: string): string | undefined {
   }
 }
 
-const schema = z.object({
-  CLERK_SECRET_KEY: z
-    .string()
-    .check(z.regex(/^sk_(test|live)_\S+$/, "must look like sk_test_… or sk_live_…")),
-  CLERK_PUBLISHABLE_KEY: z
-    .string()
-    .check(
-      z.refine((k) => frontendApiFromPublishableKey(k) !== undefined, "must be a pk_test_…/pk_live_… key"),
-    ),
+interface Variable {
+  schema: z.ZodMiniType;
+  /** Unset is a problem (for the functions whose group lists it). */
+  required?: boolean;
+  /** What to set, said to the operator whatever is wrong with the value; never the value itself. */
+  hint: string;
+}
+
+const VARIABLES = {
+  CLERK_SECRET_KEY: {
+    schema: z.string().check(z.regex(/^sk_(test|live)_[A-Za-z0-9]+$/)),
+    required: true,
+    hint: "must be your Clerk secret key, sk_test_… or sk_live_… (Dashboard → API keys)",
+  },
+  CLERK_PUBLISHABLE_KEY: {
+    schema: z.string().check(z.refine((k) => frontendApiFromPublishableKey(k) !== undefined)),
+    required: true,
+    hint: "must be your Clerk publishable key, pk_test_… or pk_live_… (Dashboard → API keys)",
+  },
   // Dashboards and .env files store the PEM with real newlines or with literal "\n"; @clerk/backend's
   // jwtKey path only understands the former.
-  CLERK_JWT_KEY: optional(
-    z
+  CLERK_JWT_KEY: {
+    schema: z
       .pipe(
         z.string(),
         z.transform((pem) => pem.replace(/\\r\\n|\\n/g, "\n").trim()),
       )
-      .check(
-        z.regex(
-          /^-----BEGIN PUBLIC KEY-----\n[\s\S]+\n-----END PUBLIC KEY-----$/,
-          "must be a PEM public key",
-        ),
-      ),
-  ),
-  CLERK_API_URL: optional(z.url({ protocol: /^https?$/ })),
-  // A machine's secret key (Dashboard → Machines), which Clerk issues as `ak_…`.
-  CLERK_MACHINE_SECRET_KEY: optional(
-    z.string().check(z.regex(/^ak_\S+$/, "must be a machine secret key ak_…")),
-  ),
-  CLERK_AUTHORIZED_PARTIES: optional(
-    originList.check(
-      z.refine((l) => l.every((o) => origin.safeParse(o).success), "must be comma-separated origins"),
-    ),
-  ),
-  CLERK_SUPABASE_TEMPLATE: optional(
-    z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a JWT template name or none")),
-  ),
-  SUPABASE_URL: optional(z.url({ protocol: /^https?$/ })),
-  // Keys are checked by requireSupabase, so a bad one fails supabase-data alone.
-  SUPABASE_PUBLISHABLE_KEY: optional(z.string()),
-  SUPABASE_PUBLISHABLE_KEYS: optional(z.string()),
-  SUPABASE_ANON_KEY: optional(z.string().check(z.minLength(20))),
-  DATA_TABLE: optional(
-    z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, "must be a table or view name")),
-  ),
-  SIGN_IN_URL: optional(
-    z.string().check(z.refine((u) => u.startsWith("/") || URL.canParse(u), "must be a path or URL")),
-  ),
-  CORS_ALLOWED_ORIGINS: optional(
-    originList.check(
-      z.refine(
-        (l) => (l.length === 1 && l[0] === "*") || l.every((o) => origin.safeParse(o).success),
-        "must be * or comma-separated origins",
-      ),
-    ),
-  ),
-  UPSTREAM_TIMEOUT_MS: optional(
-    z
-      .pipe(z.string().check(z.regex(/^\d+$/, "must be milliseconds")), z.transform(Number))
-      .check(z.refine((n) => n >= 100 && n <= 25_000, "must be between 100 and 25000")),
-  ),
-});
+      .check(z.regex(/^-----BEGIN PUBLIC KEY-----\n[\s\S]+\n-----END PUBLIC KEY-----$/)),
+    hint: "must be the PEM public key from Dashboard → API keys → JWT public key (literal \\n is fine), or unset",
+  },
+  CLERK_API_URL: {
+    schema: httpUrl,
+    hint: "must be the Backend API base URL, like https://api.clerk.com, or unset",
+  },
+  CLERK_MACHINE_SECRET_KEY: {
+    schema: z.string().check(z.regex(/^ak_\S+$/)),
+    hint: "must be a machine secret key, ak_… (Dashboard → Machines), or unset",
+  },
+  CLERK_AUTHORIZED_PARTIES: {
+    schema: originList.check(z.refine((l) => l.every(isOrigin))),
+    hint: "must be comma-separated origins of your front ends, like https://app.example.com,http://localhost:3000",
+  },
+  CORS_ALLOWED_ORIGINS: {
+    schema: originList.check(z.refine((l) => (l.length === 1 && l[0] === "*") || l.every(isOrigin))),
+    hint: "must be * or comma-separated origins, like https://app.example.com",
+  },
+  UPSTREAM_TIMEOUT_MS: {
+    schema: z
+      .pipe(z.string().check(z.regex(/^\d+$/)), z.transform(Number))
+      .check(z.refine((n) => n >= 100 && n <= 25_000)),
+    hint: "must be milliseconds between 100 and 25000, like 8000, or unset",
+  },
+  SIGN_IN_URL: {
+    schema: z.string().check(z.refine((u) => u.startsWith("/") || URL.canParse(u))),
+    hint: "must be a path like /sign-in or an absolute URL of your sign-in page, or unset",
+  },
+  SUPABASE_URL: {
+    schema: httpUrl,
+    required: true,
+    hint: "must be your project URL, like https://<ref>.supabase.co (Supabase → Project Settings → API)",
+  },
+  SUPABASE_PUBLISHABLE_KEY: {
+    schema: z.string().check(z.regex(/^\S{20,}$/)),
+    hint: "must be your project's publishable key, sb_publishable_… (Supabase → Project Settings → API keys)",
+  },
+  // Injected by Supabase Edge; publicSupabaseKey reads its JSON and says what is wrong with it.
+  SUPABASE_PUBLISHABLE_KEYS: {
+    schema: z.string(),
+    hint: 'must be JSON like {"default":"sb_publishable_…"}, or unset',
+  },
+  SUPABASE_ANON_KEY: {
+    schema: z.string().check(z.regex(/^[A-Za-z0-9._-]{20,}$/)),
+    hint: "must be your project's legacy anon key (Supabase → Project Settings → API keys), or unset",
+  },
+  CLERK_SUPABASE_TEMPLATE: {
+    schema: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/)),
+    hint: "must be the name of a Clerk JWT template, like supabase, or none for Supabase's Clerk integration",
+  },
+  DATA_TABLE: {
+    schema: z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/)),
+    hint: "must be a table or view name, like tasks, or unset",
+  },
+} satisfies Record<string, Variable>;
+
+type Name = keyof typeof VARIABLES;
+type Values<N extends Name> = { [K in N]: z.infer<(typeof VARIABLES)[K]["schema"]> | undefined };
+
+class ConfigProblems extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(problems.join("; "));
+    this.problems = problems;
+  }
+}
+
+/** Reads and validates `names`, collecting one problem per bad variable. */
+function readVariables<N extends Name>(names: readonly N[]): Values<N> {
+  const values = {} as Values<N>;
+  const problems: string[] = [];
+  for (const name of names) {
+    const variable: Variable = VARIABLES[name];
+    const raw = blankAsUnset(readEnv(name));
+    if (raw === undefined) {
+      if (variable.required) problems.push(`${name} is not set: it ${variable.hint}`);
+      continue;
+    }
+    const parsed = variable.schema.safeParse(raw);
+    if (parsed.success) values[name] = parsed.data as Values<N>[N];
+    else problems.push(`${name} ${variable.hint}`);
+  }
+  if (problems.length > 0) throw new ConfigProblems(problems);
+  return values;
+}
+
+interface Group<T> {
+  /** Validated once per isolate; a failure is remembered too (the environment does not change). */
+  load(): T;
+  /** What is wrong with the group's variables, each as "<NAME> must be …"; empty when valid. */
+  problems(): string[];
+}
+
+function group<N extends Name, T>(names: readonly N[], build: (env: Values<N>) => T): Group<T> {
+  let outcome: { value: T } | { problems: string[] } | undefined;
+  const validate = () => {
+    if (!outcome) {
+      try {
+        outcome = { value: build(readVariables(names)) };
+      } catch (err) {
+        if (err instanceof ConfigProblems) outcome = { problems: err.problems };
+        // A group's build may refuse a combination of values (e.g. a key that bypasses RLS).
+        else if (err instanceof HttpError && err.code === ErrorCode.ServerMisconfigured && err.reason) {
+          outcome = { problems: [err.reason.replace(/^config: /, "")] };
+        } else throw err;
+      }
+    }
+    return outcome;
+  };
+  return {
+    load() {
+      const result = validate();
+      if ("problems" in result) throw misconfigured(result.problems);
+      return result.value;
+    },
+    problems() {
+      const result = validate();
+      return "problems" in result ? result.problems : [];
+    },
+  };
+}
+
+const misconfigured = (problems: string[]) =>
+  new HttpError(500, ErrorCode.ServerMisconfigured, "The server is misconfigured.", {
+    reason: `config: ${problems.join("; ")}`,
+  });
+
+/** What every function needs: Clerk, CORS and the upstream deadline. */
+const clerkCore = group(
+  [
+    "CLERK_SECRET_KEY",
+    "CLERK_PUBLISHABLE_KEY",
+    "CLERK_JWT_KEY",
+    "CLERK_API_URL",
+    "CLERK_MACHINE_SECRET_KEY",
+    "CLERK_AUTHORIZED_PARTIES",
+    "CORS_ALLOWED_ORIGINS",
+    "UPSTREAM_TIMEOUT_MS",
+  ] as const,
+  (env) => {
+    const authorizedParties = env.CLERK_AUTHORIZED_PARTIES ?? [];
+    const cors = env.CORS_ALLOWED_ORIGINS;
+    return {
+      secretKey: env.CLERK_SECRET_KEY!,
+      publishableKey: env.CLERK_PUBLISHABLE_KEY!,
+      issuer: `https://${frontendApiFromPublishableKey(env.CLERK_PUBLISHABLE_KEY!)}`,
+      jwtKey: env.CLERK_JWT_KEY,
+      apiUrl: (env.CLERK_API_URL ?? "https://api.clerk.com").replace(/\/$/, ""),
+      machineSecretKey: env.CLERK_MACHINE_SECRET_KEY,
+      authorizedParties,
+      corsOrigins: cors?.[0] === "*" ? ("*" as const) : (cors ?? authorizedParties),
+      upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS ?? 8_000,
+    };
+  },
+);
+
+/** update-user's redirect for signed-out browsers. */
+const signIn = group(["SIGN_IN_URL"] as const, (env) => ({ signInUrl: env.SIGN_IN_URL ?? "/sign-in" }));
+
+/** supabase-data's: where to read, with which key, through which token. */
+const supabase = group(
+  [
+    "SUPABASE_URL",
+    "SUPABASE_PUBLISHABLE_KEY",
+    "SUPABASE_PUBLISHABLE_KEYS",
+    "SUPABASE_ANON_KEY",
+    "CLERK_SUPABASE_TEMPLATE",
+    "DATA_TABLE",
+  ] as const,
+  (env) => ({
+    supabaseUrl: env.SUPABASE_URL!.replace(/\/$/, ""),
+    supabaseKey: publicSupabaseKey({
+      publishableKey: env.SUPABASE_PUBLISHABLE_KEY,
+      publishableKeys: env.SUPABASE_PUBLISHABLE_KEYS,
+      anonKey: env.SUPABASE_ANON_KEY,
+    }),
+    supabaseTemplate:
+      env.CLERK_SUPABASE_TEMPLATE === "none" ? null : (env.CLERK_SUPABASE_TEMPLATE ?? "supabase"),
+    dataTable: env.DATA_TABLE ?? "tasks",
+  }),
+);
+
+const GROUPS = [clerkCore, signIn, supabase];
 
 export interface Config {
   secretKey: string;
@@ -131,69 +256,48 @@ export interface Config {
   /** When set, opaque M2M tokens are verified as this machine: Clerk accepts only tokens scoped to it. */
   machineSecretKey: string | undefined;
   authorizedParties: string[];
-  /** JWT template for Supabase, or null for Supabase's native Clerk integration (`none`). */
-  supabaseTemplate: string | null;
-  supabaseUrl: string | undefined;
-  supabasePublishableKey: string | undefined;
-  supabasePublishableKeys: string | undefined;
-  supabaseAnonKey: string | undefined;
-  dataTable: string;
-  signInUrl: string;
   /** `"*"` only when set explicitly; otherwise an allow-list. */
   corsOrigins: "*" | string[];
   upstreamTimeoutMs: number;
+  /** Reading it validates SIGN_IN_URL (500 when malformed). */
+  readonly signInUrl: string;
+  /** Reading any Supabase field validates the Supabase group (500 when missing or malformed). */
+  readonly supabaseUrl: string;
+  /** The public key sent as `apikey`: never one that bypasses Row Level Security. */
+  readonly supabaseKey: string;
+  /** JWT template for Supabase, or null for Supabase's native Clerk integration (`none`). */
+  readonly supabaseTemplate: string | null;
+  readonly dataTable: string;
+}
+
+/** Fields whose group is validated when the field is first read. */
+function lazyFields<T extends object>(target: object, source: Group<T>, fields: readonly (keyof T)[]): void {
+  for (const field of fields) {
+    Object.defineProperty(target, field, { enumerable: true, get: () => source.load()[field] });
+  }
 }
 
 let cached: Config | undefined;
 
-/** Configuration for this isolate: read and validated on first use, then cached. */
+/**
+ * Configuration for this isolate: the Clerk core validated on first use (500 when broken), the other
+ * groups when a function first reads one of their fields. Cached, so each is validated once.
+ */
 export function getConfig(): Config {
   if (cached) return cached;
-  const raw = Object.fromEntries(VARIABLES.map((name) => [name, readEnv(name)]));
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    // Names the variables and what is wrong with them, never their values.
-    const problems = parsed.error.issues.map((i) => `${String(i.path[0])} ${i.message}`).join("; ");
-    throw new HttpError(500, ErrorCode.ServerMisconfigured, "The server is misconfigured.", {
-      reason: `config: ${problems}`,
-    });
-  }
-  const env = parsed.data;
-  const authorizedParties = env.CLERK_AUTHORIZED_PARTIES ?? [];
-  const corsOrigins = env.CORS_ALLOWED_ORIGINS;
-  cached = {
-    secretKey: env.CLERK_SECRET_KEY,
-    publishableKey: env.CLERK_PUBLISHABLE_KEY,
-    issuer: `https://${frontendApiFromPublishableKey(env.CLERK_PUBLISHABLE_KEY)}`,
-    jwtKey: env.CLERK_JWT_KEY,
-    apiUrl: (env.CLERK_API_URL ?? "https://api.clerk.com").replace(/\/$/, ""),
-    machineSecretKey: env.CLERK_MACHINE_SECRET_KEY,
-    authorizedParties,
-    supabaseTemplate:
-      env.CLERK_SUPABASE_TEMPLATE === "none" ? null : (env.CLERK_SUPABASE_TEMPLATE ?? "supabase"),
-    supabaseUrl: env.SUPABASE_URL?.replace(/\/$/, ""),
-    supabasePublishableKey: env.SUPABASE_PUBLISHABLE_KEY?.trim(),
-    supabasePublishableKeys: env.SUPABASE_PUBLISHABLE_KEYS,
-    supabaseAnonKey: env.SUPABASE_ANON_KEY,
-    dataTable: env.DATA_TABLE ?? "tasks",
-    signInUrl: env.SIGN_IN_URL ?? "/sign-in",
-    corsOrigins: corsOrigins?.[0] === "*" ? "*" : (corsOrigins ?? authorizedParties),
-    upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS ?? 8_000,
-  };
+  const config = { ...clerkCore.load() } as Config;
+  lazyFields(config, signIn, ["signInUrl"]);
+  lazyFields(config, supabase, ["supabaseUrl", "supabaseKey", "supabaseTemplate", "dataTable"]);
+  cached = config;
   return cached;
 }
 
 /** Supabase settings are only required by the function that queries Supabase. */
 export function requireSupabase(config: Config): { url: string; key: string } {
-  if (!config.supabaseUrl) {
-    throw new HttpError(500, ErrorCode.ServerMisconfigured, "The server is misconfigured.", {
-      reason: "config: SUPABASE_URL not set",
-    });
-  }
-  const key = publicSupabaseKey({
-    publishableKey: config.supabasePublishableKey,
-    publishableKeys: config.supabasePublishableKeys,
-    anonKey: config.supabaseAnonKey,
-  });
-  return { url: config.supabaseUrl, key };
+  return { url: config.supabaseUrl, key: config.supabaseKey };
+}
+
+/** Every problem in the whole configuration, for `npm start` to print before it serves. */
+export function configProblems(): string[] {
+  return GROUPS.flatMap((g) => g.problems());
 }

@@ -12,6 +12,10 @@ export const ErrorCode = {
   UpstreamTimeout: "upstream_timeout",
   ServerMisconfigured: "server_misconfigured",
   InternalError: "internal_error",
+  Forbidden: "forbidden",
+  RequestTimeout: "request_timeout",
+  /** A request no function can be handed (e.g. a malformed Host header), refused by the host itself. */
+  BadRequest: "bad_request",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

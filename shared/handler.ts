@@ -2,7 +2,7 @@ import { type Accept, acceptance, authenticate, type SignedInAs, type SignedOut 
 import { type Config, getConfig } from "./config.ts";
 import { corsHeaders, preflight } from "./cors.ts";
 import { ErrorCode, HttpError } from "./errors.ts";
-import { errorResponse, requestIdFor, unauthorized } from "./http.ts";
+import { errorResponse, requestIdsFor, unauthorized } from "./http.ts";
 import { type RequestLog, writeLog } from "./log.ts";
 
 export type Method = "GET" | "POST";
@@ -11,8 +11,9 @@ export interface RequestContext<A extends Accept = Accept> {
   config: Config;
   requestId: string;
   /**
-   * What is left of the request's upstream budget (UPSTREAM_TIMEOUT_MS from arrival), so a function
-   * making two upstream calls still answers within one timeout.
+   * What is left of the request's upstream budget, so a function making two upstream calls still answers
+   * within one timeout. The clock starts at the first call to this (the first upstream call): the budget
+   * covers upstream calls, not the client's upload, which has its own limit (body.ts).
    */
   remainingMs(): number;
   /** Authenticate the request; the result is also noted in the log line. */
@@ -41,8 +42,8 @@ export function defineFunction<const A extends Accept>(def: FunctionDefinition<A
 
   return async (req) => {
     const started = performance.now();
-    const requestId = requestIdFor(req);
-    const log: RequestLog = { function: def.name, method: req.method, requestId };
+    const { requestId, platformRequestId } = requestIdsFor(req);
+    const log: RequestLog = { function: def.name, method: req.method, requestId, platformRequestId };
     let config: Config | undefined;
     let res: Response;
     try {
@@ -56,7 +57,13 @@ export function defineFunction<const A extends Accept>(def: FunctionDefinition<A
         });
       } else {
         let authResult: Promise<SignedInAs<A> | SignedOut> | undefined;
-        const remainingMs = () => Math.max(0, started + cfg.upstreamTimeoutMs - performance.now());
+        // The upstream deadline starts with the first upstream call, not on arrival: a slow upload is the
+        // client's time (the body has its own limit), never blamed on Clerk.
+        let upstreamStarted: number | undefined;
+        const remainingMs = () => {
+          upstreamStarted ??= performance.now();
+          return Math.max(0, upstreamStarted + cfg.upstreamTimeoutMs - performance.now());
+        };
         const auth = () => {
           authResult ??= authenticate(req, cfg, { accepts, remainingMs }).then((a) => {
             log.tokenType = a.tokenType;
@@ -105,7 +112,9 @@ export function defineFunction<const A extends Accept>(def: FunctionDefinition<A
 
 function toErrorResponse(err: unknown, requestId: string, log: RequestLog): Response {
   if (err instanceof HttpError) {
-    if (err.reason) log.reason ??= err.reason;
+    // A misconfiguration is the cause whatever auth noted before reaching it (e.g. a signed-out reason).
+    if (err.reason)
+      log.reason = err.code === ErrorCode.ServerMisconfigured ? err.reason : (log.reason ?? err.reason);
     if (err.upstream) log.upstream = err.upstream;
     return errorResponse(err, requestId);
   }

@@ -19,11 +19,23 @@ export function errorResponse(err: HttpError, requestId: string): Response {
 }
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+const sane = (id: string | null) => (id !== null && SANE_REQUEST_ID.test(id) ? id : undefined);
 
-/** Reuse the caller's (or platform's) request id when it is safe to echo into headers and logs. */
-export function requestIdFor(req: Request): string {
-  const incoming = req.headers.get("x-request-id") ?? req.headers.get("x-nf-request-id");
-  return incoming && SANE_REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+/** The id the platform gave the request: Netlify's, or Supabase's edge gateway's. */
+const PLATFORM_REQUEST_ID_HEADERS = ["x-nf-request-id", "sb-request-id"];
+
+export interface RequestIds {
+  /** The id we answer with: the caller's if it is safe to echo, else the platform's, else a new one. */
+  requestId: string;
+  /** The platform's own id, kept in the log whatever the caller sends, to match the platform's logs. */
+  platformRequestId: string | undefined;
+}
+
+export function requestIdsFor(req: Request): RequestIds {
+  let platformRequestId: string | undefined;
+  for (const name of PLATFORM_REQUEST_ID_HEADERS) platformRequestId ??= sane(req.headers.get(name));
+  const requestId = sane(req.headers.get("x-request-id")) ?? platformRequestId ?? crypto.randomUUID();
+  return { requestId, platformRequestId };
 }
 
 export const UNAUTHORIZED_CHALLENGE = 'Bearer realm="api"';

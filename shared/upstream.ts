@@ -1,4 +1,5 @@
 import { isClerkAPIResponseError } from "@clerk/backend/errors";
+import { withAbortSignal } from "./abort-scope.ts";
 import { ErrorCode, HttpError, type HttpErrorOptions } from "./errors.ts";
 
 export type UpstreamFailure = NonNullable<HttpErrorOptions["upstream"]>;
@@ -49,7 +50,11 @@ export function upstreamHttpError(failure: UpstreamOutcome): HttpError {
 
 class Timeout extends Error {}
 
-/** Runs an upstream call under the function's deadline; the signal lets fetch-based callers abort too. */
+/**
+ * Runs an upstream call under the function's deadline. When it passes, the call is aborted, not just
+ * abandoned: every fetch started inside (also @clerk/backend's own, see abort-scope.ts) is cancelled and
+ * its connection closed, so a silent upstream cannot pile up sockets or apply a write after our 504.
+ */
 export async function withDeadline<T>(
   timeoutMs: number,
   run: (signal: AbortSignal) => Promise<T>,
@@ -58,12 +63,13 @@ export async function withDeadline<T>(
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      controller.abort();
-      reject(new Timeout());
+      const timeout = new Timeout();
+      reject(timeout);
+      controller.abort(timeout);
     }, timeoutMs);
   });
   try {
-    return await Promise.race([run(controller.signal), deadline]);
+    return await Promise.race([withAbortSignal(controller.signal, () => run(controller.signal)), deadline]);
   } finally {
     clearTimeout(timer);
   }
@@ -71,10 +77,7 @@ export async function withDeadline<T>(
 
 export const isTimeout = (err: unknown) => err instanceof Timeout;
 
-/**
- * Calls Clerk's Backend API through @clerk/backend under the deadline, mapping failures to 502/503/504.
- * The SDK binds `fetch` at import and takes no AbortSignal, so the deadline races the call instead.
- */
+/** Calls Clerk's Backend API through @clerk/backend under the deadline, mapping failures to 502/503/504. */
 export async function callClerk<T>(timeoutMs: number, run: () => Promise<T>): Promise<T> {
   try {
     return await withDeadline(timeoutMs, run);

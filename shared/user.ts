@@ -13,8 +13,15 @@ export async function fetchUser(timeoutMs: number, userId: string, call: () => P
   try {
     user = await callClerk(timeoutMs, call);
   } catch (err) {
-    if (err instanceof HttpError && err.upstream?.status === 404)
-      throw unauthorized(AuthFailure.UserNotFound, true);
+    if (err instanceof HttpError && err.upstream?.status === 404) {
+      // Clerk's answer caused this 401: logged with the upstream, as a warning.
+      const signedOut = unauthorized(AuthFailure.UserNotFound, true);
+      throw new HttpError(signedOut.status, signedOut.code, signedOut.message, {
+        reason: signedOut.reason,
+        headers: signedOut.headers,
+        upstream: err.upstream,
+      });
+    }
     throw err;
   }
   // The SDK hands back a body it could not read as JSON (e.g. an HTML page with status 200) as a string;

@@ -23,6 +23,8 @@ const ERROR_CODES = new Set([
   "upstream_timeout",
   "server_misconfigured",
   "internal_error",
+  "forbidden",
+  "request_timeout",
 ]);
 /** Requests per function and host: BATCH requests in flight per property run. */
 const BATCH = 25;
@@ -280,6 +282,14 @@ const signedIn = (g: Generated) =>
  * Cookie auth plus Clerk's dev-browser sync parameter (`?__clerk_db_jwt=`) is a handshake in a development
  * instance, so signed out (API functions never run the handshake); the oracle leaves such requests to the invariants.
  */
+/** The session cookie on a write from a foreign (or `null`) Origin: refused before the token is read. */
+const foreignCookieWrite = (g: Generated) =>
+  g.token !== undefined &&
+  !(g.token.kind === "garbage" && g.token.value === "") &&
+  g.placement === "cookie" &&
+  !["GET", "HEAD", "OPTIONS"].includes(g.method) &&
+  g.headers.origin !== undefined &&
+  g.headers.origin !== APP_ORIGIN;
 const devBrowserSync = (g: Generated) => g.placement === "cookie" && g.query.includes("__clerk_db_jwt=");
 
 type UpdateVerdict = { status: 200; patch: Record<string, string> } | { status: 400 | 413 | 415 | 422 };
@@ -308,11 +318,14 @@ function updateVerdict(g: Generated): UpdateVerdict {
   if (keys.length === 0 || keys.some((k) => k !== "firstName" && k !== "lastName")) return { status: 422 };
   const patch: Record<string, string> = {};
   for (const k of keys) {
-    const name = (value as Record<string, unknown>)[k];
-    if (typeof name !== "string") return { status: 422 };
-    const trimmed = name.trim();
-    if (trimmed.length < 1 || trimmed.length > 256) return { status: 422 };
-    patch[k === "firstName" ? "first_name" : "last_name"] = trimmed;
+    const raw = (value as Record<string, unknown>)[k];
+    if (typeof raw !== "string") return { status: 422 };
+    const name = raw.trim().normalize("NFC");
+    // Length as Clerk counts it (UTF-16 code units); text a person could type.
+    if (name.length < 1 || name.length > 256) return { status: 422 };
+    if (/[\p{Cc}\p{Cs}\u202A-\u202E\u2066-\u2069]/u.test(name)) return { status: 422 };
+    if (/^[\s\u200B-\u200D\u2060\uFEFF]*$/u.test(name)) return { status: 422 };
+    patch[k === "firstName" ? "first_name" : "last_name"] = name;
   }
   return { status: 200, patch };
 }
@@ -329,6 +342,7 @@ const allowed = (fn: FunctionName) =>
 function expectedStatus(fn: FunctionName, g: Generated): number | undefined {
   if (g.method === "OPTIONS") return 204;
   if (!allowed(fn).includes(g.method)) return 405;
+  if (foreignCookieWrite(g)) return 403;
   if (devBrowserSync(g)) return undefined;
   if (!signedIn(g)) {
     if (fn !== "update-user") return 401;

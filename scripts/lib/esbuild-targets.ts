@@ -23,12 +23,18 @@ export const PLATFORM_OPTIONS: Record<Platform, BuildOptions> = {
     target: "es2022",
     conditions: ["deno", "worker", "browser"],
     mainFields: ["module", "main"],
+    // Deno and Supabase Edge provide Node's built-ins (AsyncLocalStorage for runtime/abort-fetch.ts).
+    external: ["node:*"],
   },
 };
 
-/** Netlify imports the default export; Supabase's edge runtime serves `{ fetch }`. */
-export function entryModule(platform: Platform, source: string): string {
+/**
+ * Netlify imports the default export; Supabase's edge runtime serves `{ fetch }`. `first` modules are
+ * imported before the function, so they evaluate before any of its dependencies.
+ */
+export function entryModule(platform: Platform, source: string, first: string[] = []): string {
+  const preludes = first.map((file) => `import ${JSON.stringify(file)};\n`).join("");
   return platform === "netlify"
-    ? `export { default } from ${JSON.stringify(source)};`
-    : `import handler from ${JSON.stringify(source)};\nexport default { fetch: handler };`;
+    ? `${preludes}export { default } from ${JSON.stringify(source)};`
+    : `${preludes}import handler from ${JSON.stringify(source)};\nexport default { fetch: handler };`;
 }

@@ -1,7 +1,7 @@
 // Plumbing shared by the local stand-ins: a node:http server that hands each request to a
 // Web-standard handler, records what it received, and applies injected faults first.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 
 /** A fault the next matching request(s) get instead of (or before) the normal answer. */
 export interface Fault {
@@ -27,6 +27,8 @@ export interface RecordedRequest {
   search: string;
   headers: Record<string, string>;
   body: string;
+  /** The client closed the connection before it was answered (set once that is seen). */
+  aborted?: boolean;
 }
 
 export interface StandInServer {
@@ -35,6 +37,12 @@ export interface StandInServer {
   requests: RecordedRequest[];
   fault(fault: Fault): void;
   clearFaults(): void;
+  /** Connections open right now (idle keep-alive ones included). */
+  openConnections(): number;
+  /** Requests received and not answered yet whose client is still connected. */
+  pendingRequests(): number;
+  /** Go silent for `ms`: requests are held (not answered, connections kept) until it ends. */
+  silence(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -49,6 +57,8 @@ export async function serve(
   const host = opts.host ?? "127.0.0.1";
   const requests: RecordedRequest[] = [];
   let faults: Fault[] = [];
+  const pending = new Set<ServerResponse>();
+  let silentUntil = 0;
 
   const takeFault = (method: string, path: string): Fault | undefined => {
     const fault = faults.find(
@@ -69,10 +79,20 @@ export async function serve(
       const method = inc.method ?? "GET";
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(inc.headers)) if (v !== undefined) headers[k] = String(v);
-      requests.push({ method, path: url.pathname, search: url.search, headers, body });
+      const recorded: RecordedRequest = { method, path: url.pathname, search: url.search, headers, body };
+      requests.push(recorded);
+      pending.add(res);
+      res.once("close", () => {
+        pending.delete(res);
+        if (!res.writableFinished) recorded.aborted = true;
+      });
 
+      const silent = silentUntil - Date.now();
+      if (silent > 0) await sleep(silent);
       const fault = takeFault(method, url.pathname);
       if (fault?.delayMs) await sleep(fault.delayMs);
+      // A paused server that resumes does not act on a request whose client has hung up meanwhile.
+      if (recorded.aborted) return;
       if (fault?.drop) {
         inc.socket.destroy();
         return;
@@ -105,6 +125,11 @@ export async function serve(
       );
     }
   });
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port ?? 0, host, () => resolve());
@@ -119,6 +144,11 @@ export async function serve(
     },
     clearFaults() {
       faults = [];
+    },
+    openConnections: () => sockets.size,
+    pendingRequests: () => pending.size,
+    silence(ms) {
+      silentUntil = Date.now() + ms;
     },
     close: () =>
       new Promise<void>((resolve) => {

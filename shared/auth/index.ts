@@ -8,6 +8,7 @@ import type { HttpError } from "../errors.ts";
 import { upstreamHttpError } from "../upstream.ts";
 import { JwksStore, JwksUnavailable } from "./jwks.ts";
 import { OpaqueTokenVerifier, type Verdict, verifyMachineJwt } from "./machine.ts";
+import { foreignWrite, isForeignWrite } from "./origin.ts";
 import { AuthFailure, fromSdk } from "./reasons.ts";
 import { bearerToken, hasSessionCookie, jwtHeader, readCookies, withoutClerkFlowState } from "./request.ts";
 import { TokenCache } from "./token-cache.ts";
@@ -176,6 +177,8 @@ export async function authenticate(req: Request, config: Config, opts: Authentic
   if (!bearer && hasAuthorization && !sessionCookie) {
     return signedOut(AuthFailure.AuthorizationSchemeUnsupported);
   }
+  // The credential is the cookie: before any verification (and any Clerk call), refuse a forged write.
+  if (!bearer && sessionCookie && isForeignWrite(req, config)) throw foreignWrite();
   // The SDK would take the first of two session cookies, another parser the last: refuse to guess.
   if (!bearer && jar.ambiguousSession) return signedOut(AuthFailure.AmbiguousCredential);
 

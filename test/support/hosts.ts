@@ -55,6 +55,8 @@ export const sourceHost: Host = {
       if (/^(CLERK|SUPABASE|DATA_TABLE|SIGN_IN|CORS|UPSTREAM)_?/.test(key)) delete process.env[key];
     Object.assign(process.env, env);
     vi.resetModules();
+    // As every bundle entry does: fetches abort at the request's upstream deadline.
+    await import("../../runtime/abort-fetch.ts");
     const handlers = Object.fromEntries(
       await Promise.all(
         FUNCTION_NAMES.map(

@@ -1,0 +1,26 @@
+// Imported first by every bundle entry and local host, before @clerk/backend binds `fetch`: wraps the
+// global fetch so that a fetch started inside shared/abort-scope.ts's `withAbortSignal` is aborted when
+// the request's upstream deadline passes, closing its connection, instead of running on behind a 504.
+import { AsyncLocalStorage } from "node:async_hooks";
+import { installAbortScope } from "../shared/abort-scope.ts";
+
+// One wrapper per global, however often this module is evaluated (tests load fresh module graphs).
+const INSTALLED = Symbol.for("clerk-functions.abort-fetch");
+type Global = typeof globalThis & { [INSTALLED]?: AsyncLocalStorage<AbortSignal> };
+
+function wrapFetch(): AsyncLocalStorage<AbortSignal> {
+  const storage = new AsyncLocalStorage<AbortSignal>();
+  const unscoped = globalThis.fetch;
+  globalThis.fetch = (input, init) => {
+    const deadline = storage.getStore();
+    if (!deadline) return unscoped(input, init);
+    const own = init?.signal ?? (input instanceof Request ? input.signal : undefined);
+    return unscoped(input, { ...init, signal: own ? AbortSignal.any([own, deadline]) : deadline });
+  };
+  return storage;
+}
+
+const global = globalThis as Global;
+global[INSTALLED] ??= wrapFetch();
+const storage = global[INSTALLED];
+installAbortScope((signal, run) => storage.run(signal, run));

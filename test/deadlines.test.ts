@@ -1,0 +1,125 @@
+// Deadlines abort. When UPSTREAM_TIMEOUT_MS passes, the upstream request is cancelled and its connection
+// closed — also @clerk/backend's own calls, through the fetch wrapper every entry installs first — so a
+// write cannot land after the client was told 504, and sockets do not pile up behind a silent Clerk.
+// The deadline covers upstream calls only: a slow upload is not Clerk's fault, and a body still arriving
+// after 10 s is 408.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type Host, type Running, sourceHost } from "./support/hosts.ts";
+import { denoHost, nodeBundleHost } from "./support/process-hosts.ts";
+import { type Stack, startStack } from "./support/stack.ts";
+
+const ALICE = "user_alice";
+const TIMEOUT_MS = 1000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A request body that sends `first`, pauses, then sends `rest` and ends. */
+function slowBody(first: string, pauseMs: number, rest: string): ReadableStream<Uint8Array> {
+  const bytes = new TextEncoder();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return new ReadableStream({
+    start(controller) {
+      if (first) controller.enqueue(bytes.encode(first));
+      timer = setTimeout(() => {
+        try {
+          controller.enqueue(bytes.encode(rest));
+          controller.close();
+        } catch {
+          // The function stopped reading (408): nothing left to send.
+        }
+      }, pauseMs);
+    },
+    cancel() {
+      clearTimeout(timer);
+    },
+  });
+}
+
+function deadlines(host: Host): void {
+  let stack: Stack;
+  let fns: Running;
+  let token: string;
+  beforeAll(async () => {
+    stack = await startStack();
+    fns = await host.start({
+      ...stack.env,
+      CLERK_JWT_KEY: stack.clerk.jwtKeyPem,
+      UPSTREAM_TIMEOUT_MS: String(TIMEOUT_MS),
+    });
+    token = await stack.clerk.mintSessionToken({ userId: ALICE, ttlSeconds: 3600 });
+  });
+  afterAll(async () => {
+    await fns?.close();
+    await stack?.close();
+  });
+  beforeEach(() => {
+    stack.resetCalls();
+    stack.clerk.users.get(ALICE)!.first_name = "Alice";
+  });
+
+  const headers = () => ({ authorization: `Bearer ${token}`, "content-type": "application/json" });
+  const lastLog = (fn: string) => fns.logs().findLast((l) => l.function === fn);
+
+  it("Clerk paused: update-user → 504; the write does not land when Clerk resumes (request aborted)", async () => {
+    const pauseMs = TIMEOUT_MS + 1500;
+    stack.clerk.server.fault({ method: "PATCH", path: `/v1/users/${ALICE}`, delayMs: pauseMs, times: 1 });
+    const started = Date.now();
+    const res = await fns.call("update-user", { headers: headers(), body: '{"firstName":"Late"}' });
+    expect(res.status).toBe(504);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("upstream_timeout");
+    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 800);
+    // Clerk resumes; a request still open would now be applied.
+    await sleep(pauseMs - (Date.now() - started) + 300);
+    const patches = stack.clerk.server.requests.filter((r) => r.method === "PATCH");
+    expect(patches).toHaveLength(1);
+    expect(patches[0]!.aborted).toBe(true);
+    expect(stack.clerk.users.get(ALICE)!.first_name).toBe("Alice");
+  });
+
+  it("Clerk paused: 10 concurrent current-user → 504s, none left waiting on Clerk, open sockets ≤ in-flight", async () => {
+    stack.clerk.server.fault({ method: "GET", path: `/v1/users/${ALICE}`, delayMs: 5000, times: 10 });
+    const statuses = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        fns.call("current-user", { headers: { authorization: `Bearer ${token}` } }).then(async (r) => {
+          await r.body?.cancel();
+          return r.status;
+        }),
+      ),
+    );
+    expect(statuses).toEqual(Array(10).fill(504));
+    // While Clerk is still silent: no request of ours is left waiting on it (closing is seen a moment
+    // later), and the connections open to it are at most the in-flight peak (the HTTP client may keep a
+    // few idle ones for reuse; they carry nothing).
+    await expect.poll(() => stack.clerk.server.pendingRequests(), { timeout: 1000 }).toBe(0);
+    expect(stack.clerk.server.openConnections()).toBeLessThanOrEqual(10);
+    expect(stack.clerk.server.requests.every((r) => r.aborted)).toBe(true);
+  });
+
+  it("headers, 1.5 s pause, then the body (UPSTREAM_TIMEOUT_MS=1000) → 200: the upload is not Clerk's time", async () => {
+    const res = await fns.call("update-user", {
+      headers: headers(),
+      body: slowBody("", 1500, '{"firstName":"Slow"}'),
+    });
+    expect(res.status).toBe(200);
+    expect(stack.clerk.users.get(ALICE)!.first_name).toBe("Slow");
+    expect(lastLog("update-user")?.upstream).toBeUndefined();
+  });
+
+  it("a body still arriving after 10 s → 408 request_timeout, nothing sent to Clerk, not blamed on Clerk", async () => {
+    const started = Date.now();
+    const res = await fns.call("update-user", {
+      headers: headers(),
+      body: slowBody('{"firstName":', 11_500, '"Never"}'),
+    });
+    expect(res.status).toBe(408);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("request_timeout");
+    expect(Date.now() - started).toBeLessThan(11_000);
+    expect(stack.clerkCalls()).toEqual([]);
+    await expect.poll(() => lastLog("update-user")?.status).toBe(408);
+    expect(lastLog("update-user")?.upstream).toBeUndefined();
+    expect(stack.clerk.users.get(ALICE)!.first_name).toBe("Alice");
+  }, 20_000);
+}
+
+describe("source", () => deadlines(sourceHost));
+describe("Netlify bundles on Node", () => deadlines(nodeBundleHost));
+describe("Supabase bundles under Deno", () => deadlines(denoHost));
