@@ -19,7 +19,7 @@ const dist = join(ROOT, "dist");
 export const BUDGETS_KIB: Record<FunctionName, number> = {
   protected: 200,
   "current-user": 200,
-  "update-user": 190,
+  "update-user": 200,
   "supabase-data": 480,
 };
 

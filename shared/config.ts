@@ -96,7 +96,7 @@ const VARIABLES = {
     hint: "must be your project URL, like https://<ref>.supabase.co (Supabase → Project Settings → API)",
   },
   SUPABASE_PUBLISHABLE_KEY: {
-    schema: z.string().check(z.regex(/^\S{20,}$/)),
+    schema: z.string().check(z.regex(/^[A-Za-z0-9_-]{20,}$/)),
     hint: "must be your project's publishable key, sb_publishable_… (Supabase → Project Settings → API keys)",
   },
   // Injected by Supabase Edge; publicSupabaseKey reads its JSON and says what is wrong with it.

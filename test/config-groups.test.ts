@@ -26,7 +26,7 @@ function isolation(host: Host): void {
       ...stack.env,
       CLERK_JWT_KEY: stack.clerk.jwtKeyPem,
       SUPABASE_URL: EXAMPLE.SUPABASE_URL!,
-      SUPABASE_ANON_KEY: EXAMPLE.SUPABASE_ANON_KEY!,
+      SUPABASE_PUBLISHABLE_KEY: EXAMPLE.SUPABASE_PUBLISHABLE_KEY!,
       SIGN_IN_URL: "sign in please",
     });
     token = await stack.clerk.mintSessionToken({ userId: "user_alice", ttlSeconds: 3600 });
@@ -61,9 +61,9 @@ function isolation(host: Host): void {
     const line = lineOf("supabase-data");
     expect(line.level).toBe("error");
     expect(line.reason).toContain(SUPABASE_URL_HINT);
-    expect(line.reason).toContain("SUPABASE_ANON_KEY must be");
+    expect(line.reason).toContain("SUPABASE_PUBLISHABLE_KEY must be");
     expect(line.reason).not.toMatch(/Invalid input/);
-    expect(JSON.stringify(fns.logs())).not.toContain(EXAMPLE.SUPABASE_ANON_KEY!);
+    expect(JSON.stringify(fns.logs())).not.toContain(EXAMPLE.SUPABASE_PUBLISHABLE_KEY!);
     expect(stack.clerkCalls().filter((c) => c.includes("/tokens/"))).toEqual([]);
   });
 
@@ -178,7 +178,7 @@ describe("npm start validates the whole configuration before it serves", () => {
     expect(out).toContain("CLERK_SECRET_KEY must be your Clerk secret key");
     expect(out).toContain("CLERK_PUBLISHABLE_KEY must be your Clerk publishable key");
     expect(out).toContain(SUPABASE_URL_HINT);
-    expect(out).toContain("SUPABASE_ANON_KEY must be");
+    expect(out).toContain("SUPABASE_PUBLISHABLE_KEY must be");
     expect(out).not.toMatch(/Invalid input/);
     for (const value of Object.values(EXAMPLE)) if (value.length > 6) expect(out).not.toContain(value);
   });
