@@ -165,7 +165,7 @@ export function behaviourSuite(host: Host): void {
       ]);
       expect(stack.supabaseCalls()).toEqual(["GET /rest/v1/tasks"]);
       const sent = stack.supabase.server.requests[0]!;
-      expect(sent.headers.apikey).toBe(stack.env.SUPABASE_ANON_KEY);
+      expect(sent.headers.apikey).toBe(stack.env.SUPABASE_PUBLISHABLE_KEY);
       expect(sent.search).toContain("limit=50");
     });
 

@@ -61,7 +61,9 @@ async function logFor(fns: Running, requestId: string | null): Promise<Record<st
 function withHost(host: Host, extra: () => Record<string, string | undefined> = () => ({})) {
   const running: { fns: Running } = {} as { fns: Running };
   beforeAll(async () => {
-    const env = { ...stack.env, ...extra() };
+    // Each case names the keys it sets; the stack's own publishable key would otherwise win over them.
+    const keys = { SUPABASE_PUBLISHABLE_KEY: undefined, SUPABASE_ANON_KEY: stack.supabase.anonKey };
+    const env: Record<string, string | undefined> = { ...stack.env, ...keys, ...extra() };
     for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
     running.fns = await host.start(env as Record<string, string>);
   });

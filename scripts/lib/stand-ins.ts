@@ -35,7 +35,7 @@ export async function startStandIns(
       CLERK_API_URL: clerk.url,
       CLERK_AUTHORIZED_PARTIES: origin,
       SUPABASE_URL: supabase.url,
-      SUPABASE_ANON_KEY: supabase.anonKey,
+      SUPABASE_PUBLISHABLE_KEY: supabase.publishableKey,
     },
     async close() {
       await Promise.all([clerk.close(), supabase.close()]);
