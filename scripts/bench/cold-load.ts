@@ -17,13 +17,19 @@ export interface ColdLoad {
   /** A function name, or "hello". */
   module: string;
   importMs: number[];
+  /** The probe process's CPU time during the import. */
+  importCpuMs: number[];
   /** Spawn → exit of the probe process. */
   processMs: number[];
   medianImportMs: number;
+  medianImportCpuMs: number;
   medianProcessMs: number;
 }
 
-function probeOnce(runtime: Runtime, file: string): Promise<{ importMs: number; processMs: number }> {
+function probeOnce(
+  runtime: Runtime,
+  file: string,
+): Promise<{ importMs: number; importCpuMs: number; processMs: number }> {
   const argv =
     runtime === "node"
       ? [process.execPath, PROBE, file]
@@ -47,7 +53,8 @@ function probeOnce(runtime: Runtime, file: string): Promise<{ importMs: number; 
       const processMs = performance.now() - t0;
       const line = out.split("\n").find((l) => l.startsWith('{"importMs"'));
       if (code !== 0 || !line) return reject(new Error(`probe ${runtime} ${file} failed (${code}):\n${out}`));
-      resolveRun({ importMs: (JSON.parse(line) as { importMs: number }).importMs, processMs });
+      const probe = JSON.parse(line) as { importMs: number; importCpuMs: number };
+      resolveRun({ ...probe, processMs });
     });
   });
 }
@@ -59,6 +66,7 @@ export async function coldLoadPhase(): Promise<ColdLoad[]> {
       module,
       file: module === "hello" ? bundlePath(runtime, "hello") : bundlePath(runtime, "project", module),
       importMs: [] as number[],
+      importCpuMs: [] as number[],
       processMs: [] as number[],
     })),
   );
@@ -69,16 +77,19 @@ export async function coldLoadPhase(): Promise<ColdLoad[]> {
       const timing = await probeOnce(entry.runtime, entry.file);
       if (run === 0) continue;
       entry.importMs.push(timing.importMs);
+      entry.importCpuMs.push(timing.importCpuMs);
       entry.processMs.push(timing.processMs);
     }
   }
-  return entries.map(({ runtime, module, importMs, processMs }) => ({
+  return entries.map(({ runtime, module, importMs, importCpuMs, processMs }) => ({
     id: `${runtime}/${module}`,
     runtime,
     module,
     importMs,
+    importCpuMs,
     processMs,
     medianImportMs: median(importMs),
+    medianImportCpuMs: median(importCpuMs),
     medianProcessMs: median(processMs),
   }));
 }

@@ -69,6 +69,7 @@ function coldTable(r: BenchResult): string {
       fmt(c.medianImportMs, 1),
       `${fmt(Math.min(...c.importMs), 1)}–${fmt(Math.max(...c.importMs), 1)}`,
       c.module === "hello" ? "" : `+${fmt(c.medianImportMs - hello.medianImportMs, 1)}`,
+      fmt(c.medianImportCpuMs, 1),
       fmt(c.medianProcessMs, 1),
     ];
   });
@@ -79,10 +80,11 @@ function coldTable(r: BenchResult): string {
       "import ms",
       "range ms",
       `Δ vs hello ms (goal ≤ +${COLD_LOAD_BUDGET_MS})`,
+      "import CPU ms",
       "process spawn → exit ms",
     ],
     rows,
-    ["---", "---", ...right(4)],
+    ["---", "---", ...right(5)],
   );
 }
 
