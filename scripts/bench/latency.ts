@@ -30,6 +30,12 @@ export interface LatencyResult {
   /** The least round trips the function needs per warm request, and what they cost at this distance. */
   minTrips: { clerk: number; supabase: number };
   floorMs: number;
+  /**
+   * What the warm request's round trips cost measured from the bench itself (distance plus the
+   * stand-ins' own time and timer slack), and the rest of the warm p50: the function's own time.
+   */
+  upstreamMs: number;
+  ownMs: number;
   warm: { p50: number; p99: number; requests: number; trips: TripCount };
   newSession: { median: number; samples: number[]; trips: TripCount };
   newIsolate: { listenMs: number[]; firstMs: number[]; median: number; trips: TripCount };
@@ -68,6 +74,30 @@ export interface LatencyContext {
   /** The functions' SUPABASE_* settings. */
   env: Record<string, string>;
   reusedToken: string;
+}
+
+export interface Rtt {
+  clerk: number;
+  supabase: number;
+}
+
+async function medianRtt(url: string, headers: Record<string, string>): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    const t0 = performance.now();
+    await (await fetch(url, { headers })).arrayBuffer();
+    times.push(performance.now() - t0);
+  }
+  return median(times.slice(3));
+}
+
+/** One cheap request to each stand-in straight from the bench: what a round trip costs as injected. */
+export async function calibrate(ctx: LatencyContext): Promise<Rtt> {
+  return {
+    clerk: await medianRtt(`${ctx.clerk.url}/v1/jwks`, { authorization: `Bearer ${ctx.clerk.secretKey}` }),
+    // Refused at the gateway, before any query: only the distance and the HTTP exchange.
+    supabase: await medianRtt(`${ctx.env.SUPABASE_URL}/rest/v1/`, {}),
+  };
 }
 
 const newSessionToken = (ctx: LatencyContext) =>
@@ -115,7 +145,7 @@ async function newIsolates(ctx: LatencyContext, id: Id) {
   return { server: server!, listenMs, firstMs, median: median(firstMs), trips };
 }
 
-async function measureOne(ctx: LatencyContext, id: Id): Promise<LatencyResult> {
+async function measureOne(ctx: LatencyContext, id: Id, rtt: Rtt): Promise<LatencyResult> {
   const isolate = await newIsolates(ctx, id);
   const { server } = isolate;
   try {
@@ -127,12 +157,16 @@ async function measureOne(ctx: LatencyContext, id: Id): Promise<LatencyResult> {
     const fresh = await timedRequests(ctx, server, id, sessionTokens);
     const sorted = Float64Array.from(warm.times).sort();
     const minTrips = MIN_TRIPS[id.fn];
+    const upstreamMs = warm.trips.clerk * rtt.clerk + warm.trips.supabase * rtt.supabase;
+    const p50 = percentile(sorted, 50);
     return {
       ...id,
       minTrips,
       floorMs: minTrips.clerk * distance.clerkMs + minTrips.supabase * distance.supabaseMs,
+      upstreamMs,
+      ownMs: p50 - upstreamMs,
       warm: {
-        p50: percentile(sorted, 50),
+        p50,
         p99: percentile(sorted, 99),
         requests: sorted.length,
         trips: warm.trips,
@@ -150,14 +184,18 @@ async function measureOne(ctx: LatencyContext, id: Id): Promise<LatencyResult> {
   }
 }
 
-export async function latencyPhase(ctx: LatencyContext): Promise<LatencyResult[]> {
+export async function latencyPhase(ctx: LatencyContext): Promise<{ rtt: Rtt; results: LatencyResult[] }> {
+  const rtt = await calibrate(ctx);
+  log(
+    `latency: a direct round trip takes ${rtt.clerk.toFixed(1)} ms to Clerk, ${rtt.supabase.toFixed(1)} ms to Supabase`,
+  );
   const results: LatencyResult[] = [];
   for (const runtime of ["node", "deno"] as const) {
     for (const fn of FUNCTION_NAMES) {
       log(`latency: ${runtime}/${fn}`);
-      results.push(await measureOne(ctx, { fn, runtime }));
+      results.push(await measureOne(ctx, { fn, runtime }, rtt));
     }
   }
   resetTrips(ctx.upstreams);
-  return results;
+  return { rtt, results };
 }

@@ -27,6 +27,7 @@ function summaryLines(r: BenchResult): string[] {
     `- commit ${r.git.commit}${dirty}; ${r.machine.cpuModel} × ${r.machine.cores} cores; Node ${r.versions.node}, ${r.versions.deno}; ${pin}`,
     `- other processes used ${formatPercent(f.coldLoad)} of the machine's CPU during the cold loads, ${formatPercent(f.latency)} during the latency runs, ${formatPercent(f.load)} during the protected load rounds (per round, warm-up first: ${f.loadRounds.map(formatPercent).join(", ")}), ${formatPercent(f.functions)} during the per-function load${noisy}`,
     `- upstream distance: every request to the Clerk stand-in takes ${r.distance.clerkMs} ms longer, to the Supabase stand-in ${r.distance.supabaseMs} ms (\`--clerk-ms\`, \`--supabase-ms\`)`,
+    `- a direct round trip from the bench (a cheap request) took ${fmt(r.upstreamRtt.clerk, 1)} ms to the Clerk stand-in, ${fmt(r.upstreamRtt.supabase, 1)} ms to Supabase's; "own ms" = warm p50 − the warm trips × those`,
     `- latency: JWKS mode, one request at a time over one connection; ${o.latencyRequests} warm requests with one session token, up to 10 requests each with a new session's token, ${o.isolateRuns} fresh processes each asked once`,
     `- load: autocannon, ${o.connections} connections, networkless, upstreams at zero distance; protected vs floor in ${o.rounds} interleaved rounds × ${o.duration} s after a ${o.warmup} s warm-up; every function ${o.duration} s after a ${o.warmup} s warm-up; CPU = the server process's utime + stime from /proc per answered request`,
     `- fresh tokens: ${fmt(r.tokenPool)} distinct valid tokens walked in order per server (busiest: ${fmt(r.maxFreshRequestsPerServer)} fresh-token requests); M2M: ${r.m2m ? "one reused opaque M2M token from the stand-in" : "n/a (the Clerk stand-in does not issue M2M tokens on this commit)"}`,
@@ -41,6 +42,7 @@ function latencyTable(r: BenchResult): string {
     fmt(l.warm.p50, 1),
     fmt(l.warm.p99, 1),
     `≤ ${fmt(l.floorMs + LATENCY_SLACK_MS, 0)}`,
+    fmt(l.ownMs, 1),
     `${fmt(l.newSession.median, 1)} (${trips(l.newSession.trips)})`,
     `${fmt(l.newIsolate.median, 1)} (${trips(l.newIsolate.trips)})`,
   ]);
@@ -52,11 +54,12 @@ function latencyTable(r: BenchResult): string {
       "warm p50 ms",
       "warm p99 ms",
       "p50 goal ms",
+      "own ms",
       "new session ms (trips)",
       "new isolate 1st request ms (trips)",
     ],
     rows,
-    ["---", "---", "---:", ...right(5)],
+    ["---", "---", "---:", ...right(6)],
   );
 }
 
