@@ -1,6 +1,6 @@
 // Benchmark: performance as users feel it and as the platforms bill it, per function, on Node (the
 // Netlify bundles, dist/netlify) and Deno (the Supabase bundles under `deno serve`), in one run:
-//   node scripts/bench/main.ts [--quick] [--clerk-ms 40] [--supabase-ms 20] [--readme] [--no-pin]
+//   node scripts/bench/main.ts [--quick] [--clerk-ms 40] [--supabase-ms 20] [--readme] [--check] [--no-pin]
 //        [--rounds 4] [--duration 3] [--warmup 1] [--cold-runs 10] [--tokens 12000]
 //        [--latency-requests 100] [--isolate-runs 3]                                     (npm run bench)
 //   - cold load: each bundle's import in a fresh process vs hello-world (cold-load.ts);
@@ -23,7 +23,7 @@ import { setDistance } from "./distance.ts";
 import { functionLoadPhase } from "./function-load.ts";
 import { type LatencyContext, latencyPhase } from "./latency.ts";
 import { mintM2M } from "./m2m.ts";
-import { distance, log, opts, writeReadme } from "./options.ts";
+import { checkGoals, distance, log, opts, writeReadme } from "./options.ts";
 import { buildResult, type GitState, type MeasuredParts, report } from "./report.ts";
 import { AUTHORIZED_PARTY, childPids, killChildren, pinSelf, stopBenchServer } from "./servers.ts";
 import { loadPhase, mintTokens, startServers, summarize, type Tokens, variantsFor } from "./warm-load.ts";
@@ -126,7 +126,11 @@ async function main(): Promise<void> {
     log(`minting ${opts.tokens} session tokens`);
     const tokens = await mintTokens(stand.clerk, opts.tokens);
     const measured = await measure(stand, tokens);
-    await report(buildResult({ git, sizes: [...distReports, ...benchReports], ...measured }), writeReadme);
+    const result = buildResult({ git, sizes: [...distReports, ...benchReports], ...measured });
+    await report(result, writeReadme);
+    const missed = result.goals.filter((g) => g.met === false);
+    if (missed.length > 0) log(`${missed.length} goal(s) not met`);
+    if (checkGoals && missed.length > 0) process.exitCode = 1;
   } finally {
     killChildren();
     await stand.close();

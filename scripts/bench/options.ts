@@ -16,6 +16,7 @@ const { values: args } = parseArgs({
     quick: { type: "boolean", default: false },
     "no-pin": { type: "boolean", default: false },
     readme: { type: "boolean", default: false },
+    check: { type: "boolean", default: false },
   },
 });
 
@@ -62,6 +63,8 @@ export const quick = args.quick;
 export const noPin = args["no-pin"];
 /** --readme: also rewrite README.md's benchmark section from the JSON this run wrote. */
 export const writeReadme = args.readme;
+/** --check: exit 1 when a goal is not met (for a quiet machine; a busy one misses goals by noise). */
+export const checkGoals = args.check;
 
 export const startedAt = performance.now();
 const elapsed = () => `${((performance.now() - startedAt) / 1000).toFixed(0).padStart(3)}s`;
