@@ -1,11 +1,12 @@
 // The floor and hello-world, bundled with the esbuild settings scripts/build.ts uses per platform, and
-// the Node host bundled to plain JS.
+// the Node host and the cold-load probe bundled to plain JS.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
 import { BUNDLE_OPTIONS, entryModule, PLATFORM_OPTIONS } from "../lib/esbuild-targets.ts";
 import { ROOT } from "../lib/paths.ts";
+import { PROBE } from "./cold-load.ts";
 import { bundlePath, NODE_HOST } from "./servers.ts";
 
 export interface Size {
@@ -47,6 +48,14 @@ export async function bundleBenchFunctions(): Promise<Size[]> {
     define: { "import.meta.main": "false" },
     logLevel: "warning",
     outfile: NODE_HOST,
+  });
+  // The cold-load probe, plain JS that both runtimes run as is.
+  await esbuild.build({
+    entryPoints: [join(ROOT, "scripts/bench/load-probe.ts")],
+    format: "esm",
+    target: "es2022",
+    logLevel: "warning",
+    outfile: PROBE,
   });
   await esbuild.stop();
   return reports;

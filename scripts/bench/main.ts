@@ -1,27 +1,30 @@
-// Benchmark: what does `protected` cost on top of the least any function must do?
-//   node scripts/bench/main.ts [--rounds 4] [--duration 3] [--warmup 1] [--cold-runs 10] [--tokens 12000]
-//                              [--quick] [--no-pin]                                        (npm run bench)
-// One run measures, against floors measured in the same run:
-//   - warm load (autocannon, 10 connections): req/s, p50, p99 of the BUILT protected bundle on Node
-//     (dist/netlify) and Deno (dist/supabase), networkless (CLERK_JWT_KEY) and JWKS mode, with one reused
-//     token and with a fresh token per request; the same for scripts/bench/floor.ts (jose, key imported
-//     once, same checks, same response) and hello-world as the harness ceiling (warm-load.ts);
-//   - cold start: process spawn → first authenticated 200, project vs hello-world, on each runtime
-//     (cold-start.ts);
-//   - bundle sizes, and RSS of the Node project and floor servers at the end of the load phase.
-// Load rounds are interleaved (every variant once per round, compared variants back to back, the order
-// shuffled each round), so machine drift hits all variants alike. It prints Markdown tables (report.ts;
-// progress goes to stderr) and writes bench-results/latest.json.
+// Benchmark: performance as users feel it and as the platforms bill it, per function, on Node (the
+// Netlify bundles, dist/netlify) and Deno (the Supabase bundles under `deno serve`), in one run:
+//   node scripts/bench/main.ts [--quick] [--clerk-ms 40] [--supabase-ms 20] [--readme] [--check] [--no-pin]
+//        [--rounds 4] [--duration 3] [--warmup 1] [--cold-runs 10] [--tokens 12000]
+//        [--latency-requests 100] [--isolate-runs 3]                                     (npm run bench)
+//   - cold load: each bundle's import in a fresh process vs hello-world (cold-load.ts);
+//   - round trips and latency with the stand-ins at a distance: trips per request counted at the
+//     stand-ins, warm p50/p99, a new session's first request, a new isolate's first request (latency.ts);
+//   - protected vs the jose floor (floor.ts) and hello-world under load, in interleaved rounds: req/s,
+//     p50/p99, the server's CPU time per request, with reused, fresh and (once the stand-in issues them)
+//     opaque M2M tokens (warm-load.ts);
+//   - every function under load: req/s and CPU per request (function-load.ts); memory; bundle sizes.
+// It prints Markdown (progress goes to stderr) and writes bench-results/latest.json, from which
+// latest.md and, with --readme (or `node scripts/bench/readme.ts`), README.md's section are rendered.
 import { spawnSync } from "node:child_process";
 import { build } from "../build.ts";
 import { ROOT } from "../lib/paths.ts";
 import { cpuSnapshot, foreignShare, memoryOf } from "../lib/proc.ts";
-import { jwksFetchCount } from "../lib/stand-ins.ts";
-import { type ClerkStandIn, startClerkStandIn } from "../stand-ins/clerk.ts";
+import { type StandIns, startStandIns } from "../lib/stand-ins.ts";
 import { bundleBenchFunctions } from "./bundles.ts";
-import { coldPhase } from "./cold-start.ts";
-import { log, opts } from "./options.ts";
-import { type GitState, type ReportInput, report } from "./report.ts";
+import { coldLoadPhase } from "./cold-load.ts";
+import { setDistance } from "./distance.ts";
+import { functionLoadPhase } from "./function-load.ts";
+import { type LatencyContext, latencyPhase } from "./latency.ts";
+import { mintM2M } from "./m2m.ts";
+import { checkGoals, distance, log, opts, writeReadme } from "./options.ts";
+import { buildResult, type GitState, type MeasuredParts, report } from "./report.ts";
 import { AUTHORIZED_PARTY, childPids, killChildren, pinSelf, stopBenchServer } from "./servers.ts";
 import { loadPhase, mintTokens, startServers, summarize, type Tokens, variantsFor } from "./warm-load.ts";
 
@@ -47,55 +50,90 @@ function gitState(): GitState {
   };
 }
 
-/** Cold starts, then the warm load phase; what the report needs beyond the build and git state. */
-async function measure(clerk: ClerkStandIn, tokens: Tokens) {
-  const snapshot = () => cpuSnapshot(childPids());
-  log(`cold starts: ${opts.coldRuns} runs (+1 discarded) per variant, interleaved`);
-  const coldCpu = snapshot();
-  const cold = await coldPhase(clerk, tokens.reused);
-  const coldForeign = foreignShare(coldCpu, snapshot());
+/** Runs `phase` and measures the share of the machine's CPU other processes took meanwhile. */
+async function withForeign<T>(phase: () => Promise<T>): Promise<[T, number]> {
+  const before = cpuSnapshot(childPids());
+  const result = await phase();
+  return [result, foreignShare(before, cpuSnapshot(childPids()))];
+}
 
-  log("starting servers");
-  const servers = await startServers(clerk);
-  const variants = variantsFor(servers);
-  const jwksBefore = jwksFetchCount(clerk);
-  const loadCpu = snapshot();
+/** protected vs floor and hello-world in interleaved rounds, with memory read at the end. */
+async function protectedLoad(stand: StandIns, tokens: Tokens, projectEnv: Record<string, string>) {
+  log("starting the protected, floor and hello-world servers");
+  const servers = await startServers(stand.clerk, projectEnv);
+  const variants = variantsFor(servers, tokens);
   const loadRounds = await loadPhase(variants, tokens);
-  const loadForeign = foreignShare(loadCpu, snapshot());
   // Read right at the end of the load phase, before anything is stopped.
   const memory = servers.map((server) => ({
     id: `${server.runtime}/${server.impl}/${server.mode}`,
-    server,
-    mem: memoryOf(server.process.pid),
+    loadSeconds: server.loadSeconds,
+    ...memoryOf(server.process.pid),
   }));
-  const jwksFetches = jwksFetchCount(clerk) - jwksBefore;
   await Promise.all(servers.map((server) => stopBenchServer(server.process)));
+  const maxFresh = Math.max(...servers.filter((s) => s.impl === "project").map((s) => s.freshRequests));
+  return { load: variants.map(summarize), memory, loadRounds, maxFresh };
+}
+
+async function measure(stand: StandIns, tokens: Tokens): Promise<Omit<MeasuredParts, "git" | "sizes">> {
+  const m2m = await mintM2M(stand.clerk);
+  if (m2m) tokens.m2m = m2m.token;
+  log(m2m ? "the Clerk stand-in issues opaque M2M tokens" : "no M2M tokens in the Clerk stand-in: n/a");
+  const env = {
+    SUPABASE_URL: stand.supabase.url,
+    SUPABASE_ANON_KEY: stand.env.SUPABASE_ANON_KEY!,
+    ...m2m?.env,
+  };
+  const upstreams = { clerk: stand.clerk.server, supabase: stand.supabase.server };
+  const ctx: LatencyContext = { clerk: stand.clerk, upstreams, env, reusedToken: tokens.reused };
+
+  const [coldLoad, coldForeign] = await withForeign(coldLoadPhase);
+  setDistance(upstreams.clerk, distance.clerkMs);
+  setDistance(upstreams.supabase, distance.supabaseMs);
+  const [latency, latencyForeign] = await withForeign(() => latencyPhase(ctx));
+  setDistance(upstreams.clerk, 0);
+  setDistance(upstreams.supabase, 0);
+  const [warm, loadForeign] = await withForeign(() => protectedLoad(stand, tokens, env));
+  const [functions, functionsForeign] = await withForeign(() => functionLoadPhase(ctx));
   return {
-    variants: variants.map(summarize),
-    servers,
-    memory,
-    cold,
-    jwksFetches,
-    foreign: { cold: coldForeign, load: loadForeign, loadRounds },
-  } satisfies Partial<ReportInput>;
+    m2m: m2m !== undefined,
+    tokenPool: tokens.pool.length,
+    maxFreshRequestsPerServer: warm.maxFresh,
+    latency: latency.results,
+    upstreamRtt: latency.rtt,
+    coldLoad,
+    load: warm.load,
+    functions,
+    memory: warm.memory,
+    foreignCpuShare: {
+      coldLoad: coldForeign,
+      latency: latencyForeign,
+      load: loadForeign,
+      loadRounds: warm.loadRounds,
+      functions: functionsForeign,
+    },
+  };
 }
 
 async function main(): Promise<void> {
   pinSelf();
   // Before building: the state that gets built and measured (others may commit while this runs).
   const git = gitState();
-  log("building dist/ (scripts/build.ts) and the floor/hello bundles");
+  log("building dist/ (scripts/build.ts) and the floor, hello-world, host and probe bundles");
   const distReports = await build();
   const benchReports = await bundleBenchFunctions();
-  const clerk = await startClerkStandIn({ authorizedParty: AUTHORIZED_PARTY });
+  const stand = await startStandIns({ origin: AUTHORIZED_PARTY });
   try {
     log(`minting ${opts.tokens} session tokens`);
-    const tokens = await mintTokens(clerk, opts.tokens);
-    const measured = await measure(clerk, tokens);
-    await report({ git, distReports, benchReports, tokens, ...measured });
+    const tokens = await mintTokens(stand.clerk, opts.tokens);
+    const measured = await measure(stand, tokens);
+    const result = buildResult({ git, sizes: [...distReports, ...benchReports], ...measured });
+    await report(result, writeReadme);
+    const missed = result.goals.filter((g) => g.met === false);
+    if (missed.length > 0) log(`${missed.length} goal(s) not met`);
+    if (checkGoals && missed.length > 0) process.exitCode = 1;
   } finally {
     killChildren();
-    await clerk.close();
+    await stand.close();
   }
 }
 

@@ -9,29 +9,62 @@ const { values: args } = parseArgs({
     connections: { type: "string", default: "10" },
     "cold-runs": { type: "string", default: "10" },
     tokens: { type: "string", default: "12000" },
+    "latency-requests": { type: "string", default: "100" },
+    "isolate-runs": { type: "string", default: "3" },
+    "clerk-ms": { type: "string", default: "40" },
+    "supabase-ms": { type: "string", default: "20" },
     quick: { type: "boolean", default: false },
     "no-pin": { type: "boolean", default: false },
+    readme: { type: "boolean", default: false },
+    check: { type: "boolean", default: false },
   },
 });
 
-/** --quick: a smoke run of the harness itself (seconds, not minutes); its numbers mean little. */
+const numbers = {
+  rounds: Number(args.rounds),
+  duration: Number(args.duration),
+  warmup: Number(args.warmup),
+  connections: Number(args.connections),
+  coldRuns: Number(args["cold-runs"]),
+  tokens: Number(args.tokens),
+  latencyRequests: Number(args["latency-requests"]),
+  isolateRuns: Number(args["isolate-runs"]),
+};
+
+/** --quick: a smoke run of the harness itself (well under a minute); its numbers mean little. */
 export const opts = args.quick
-  ? { rounds: 1, duration: 1, warmup: 1, connections: 10, coldRuns: 2, tokens: 2000 }
-  : {
-      rounds: Number(args.rounds),
-      duration: Number(args.duration),
-      warmup: Number(args.warmup),
-      connections: Number(args.connections),
-      coldRuns: Number(args["cold-runs"]),
-      tokens: Number(args.tokens),
-    };
+  ? {
+      rounds: 1,
+      duration: 1,
+      warmup: 1,
+      connections: 10,
+      coldRuns: 2,
+      tokens: 2000,
+      latencyRequests: 10,
+      isolateRuns: 1,
+    }
+  : numbers;
 
 for (const [name, value] of Object.entries(opts)) {
   if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer`);
 }
 
+/**
+ * The distance to each upstream, as the extra time every request to its stand-in takes (a round trip
+ * from a function's region to Clerk's or Supabase's API).
+ */
+export const distance = { clerkMs: Number(args["clerk-ms"]), supabaseMs: Number(args["supabase-ms"]) };
+for (const [name, value] of Object.entries(distance)) {
+  if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a number of ms ≥ 0`);
+}
+
+export const quick = args.quick;
 /** --no-pin: leave CPU placement to the scheduler. */
 export const noPin = args["no-pin"];
+/** --readme: also rewrite README.md's benchmark section from the JSON this run wrote. */
+export const writeReadme = args.readme;
+/** --check: exit 1 when a goal is not met (for a quiet machine; a busy one misses goals by noise). */
+export const checkGoals = args.check;
 
 export const startedAt = performance.now();
 const elapsed = () => `${((performance.now() - startedAt) / 1000).toFixed(0).padStart(3)}s`;

@@ -5,6 +5,7 @@ import { type ChildProcess, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
+import type { FunctionName } from "../lib/functions.ts";
 import { binPath, ROOT } from "../lib/paths.ts";
 import { type ServerProcess, startServer } from "../lib/process.ts";
 import type { ClerkStandIn } from "../stand-ins/clerk.ts";
@@ -13,7 +14,8 @@ import { noPin } from "./options.ts";
 export type Runtime = "node" | "deno";
 export type Impl = "project" | "floor" | "hello";
 export type KeyMode = "networkless" | "jwks";
-export type TokenMode = "reused" | "fresh";
+/** One reused session token, a fresh one per request, or one reused opaque M2M token. */
+export type TokenMode = "reused" | "fresh" | "m2m";
 
 export const RESULTS_DIR = join(ROOT, "bench-results");
 export const BENCH_BUILD_DIR = join(RESULTS_DIR, "build");
@@ -69,11 +71,11 @@ export const stopBenchServer = (server: ServerProcess) => server.stop(0);
 export const denoBin = existsSync(binPath("deno")) ? binPath("deno") : "deno";
 
 /** The bundle each runtime serves per implementation: the project's are the ones `npm run build` ships. */
-export function bundlePath(runtime: Runtime, impl: Impl): string {
+export function bundlePath(runtime: Runtime, impl: Impl, fn: FunctionName = "protected"): string {
   if (impl === "project") {
     return runtime === "node"
-      ? join(ROOT, "dist/netlify/protected.mjs")
-      : join(ROOT, "dist/supabase/functions/protected/index.js");
+      ? join(ROOT, `dist/netlify/${fn}.mjs`)
+      : join(ROOT, `dist/supabase/functions/${fn}/index.js`);
   }
   return runtime === "node"
     ? join(BENCH_BUILD_DIR, `node/${impl}.mjs`)
@@ -81,25 +83,31 @@ export function bundlePath(runtime: Runtime, impl: Impl): string {
 }
 
 /** Same request path the platform would route; Deno's `deno serve` hands every path to `fetch`. */
-export const requestPath = (runtime: Runtime) =>
-  runtime === "node" ? "/api/protected" : "/functions/v1/protected";
+export const requestPath = (runtime: Runtime, fn: FunctionName = "protected") =>
+  runtime === "node" ? `/api/${fn}` : `/functions/v1/${fn}`;
 
 /** scripts/bench/node-host.ts (serve.ts's adapter, one function), bundled to plain JS. */
 export const NODE_HOST = join(BENCH_BUILD_DIR, "node/host.mjs");
 
 /** Both runtimes host every implementation the same way: node-host over serve.ts, or `deno serve`. */
-export function serverCommand(runtime: Runtime, bundle: string): string[] {
+export function serverCommand(runtime: Runtime, bundle: string, fn: FunctionName = "protected"): string[] {
   return runtime === "node"
-    ? [process.execPath, NODE_HOST, bundle, "protected"]
+    ? [process.execPath, NODE_HOST, bundle, fn]
     : [denoBin, "serve", "--allow-env", "--allow-net", "--host", "127.0.0.1", "--port", "0", bundle];
 }
 
-export function serverEnv(clerk: ClerkStandIn, mode: KeyMode): Record<string, string> {
+/** The functions' environment; without CLERK_JWT_KEY (JWKS mode) the key is fetched from the stand-in. */
+export function serverEnv(
+  clerk: ClerkStandIn,
+  mode: KeyMode,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     CLERK_SECRET_KEY: clerk.secretKey,
     CLERK_PUBLISHABLE_KEY: clerk.publishableKey,
     CLERK_API_URL: clerk.url,
     CLERK_AUTHORIZED_PARTIES: AUTHORIZED_PARTY,
     ...(mode === "networkless" ? { CLERK_JWT_KEY: clerk.jwtKeyPem } : {}),
+    ...extra,
   };
 }

@@ -1,7 +1,7 @@
-// The warm load phase: every variant (runtime × implementation × key mode × token mode) under autocannon,
-// in interleaved rounds so machine drift hits all variants alike.
+// The warm load phase: every variant (runtime × implementation × token mode) under autocannon, in
+// interleaved rounds so machine drift hits all variants alike; server CPU time per request from /proc.
 import { autocannon } from "../lib/autocannon.ts";
-import { cpuSnapshot, foreignShare } from "../lib/proc.ts";
+import { cpuSnapshot, foreignShare, MS_PER_TICK, processTicks } from "../lib/proc.ts";
 import type { ServerProcess } from "../lib/process.ts";
 import type { ClerkStandIn } from "../stand-ins/clerk.ts";
 import { formatPercent } from "./format.ts";
@@ -26,6 +26,8 @@ export interface Tokens {
   reused: string;
   /** Distinct valid tokens, each with its own session; fresh-token load rotates through them. */
   pool: string[];
+  /** One opaque M2M token, when the Clerk stand-in issues them (machine tokens); else undefined. */
+  m2m?: string;
 }
 
 export async function mintTokens(clerk: ClerkStandIn, count: number): Promise<Tokens> {
@@ -47,29 +49,55 @@ interface LoadSample {
   failures: number;
   /** Per-response latency in ms (200s only), as autocannon's own histogram only keeps whole ms. */
   latencies: number[];
+  /** The server process's CPU time (utime + stime) during the run, in ms. */
+  cpuMs: number;
 }
 
-function runLoad(url: string, path: string, authorization: () => string, seconds: number, body: string) {
+export interface LoadTarget {
+  url: string;
+  path: string;
+  method?: "GET" | "POST";
+  headers?: Record<string, string>;
+  body?: string;
+  /** The exact body each 200 must carry; unchecked when absent. */
+  expect?: string;
+  authorization: () => string;
+  /** The server's pid: its CPU time is read before and after. */
+  pid: number;
+}
+
+export function runLoad(target: LoadTarget, seconds: number) {
   return new Promise<LoadSample>((resolveRun, reject) => {
     const latencies: number[] = [];
     let ok = 0;
     const setupRequest = (req: { headers: Record<string, string> }) => {
-      req.headers.authorization = authorization();
+      req.headers.authorization = target.authorization();
       return req;
     };
+    const ticksBefore = processTicks(target.pid, false);
+    const { expect } = target;
     const instance = autocannon(
       {
-        url,
+        url: target.url,
         connections: opts.connections,
         duration: seconds,
-        // setupRequest in both token modes, so the load generator does the same work in each.
-        requests: [{ method: "GET", path, setupRequest }],
-        verifyBody: (received) => received === body,
+        // setupRequest in every token mode, so the load generator does the same work in each.
+        requests: [
+          {
+            method: target.method ?? "GET",
+            path: target.path,
+            headers: target.headers,
+            body: target.body,
+            setupRequest,
+          },
+        ],
+        ...(expect === undefined ? {} : { verifyBody: (received: string) => received === expect }),
       },
       (err, result) => {
         if (err) return reject(err);
+        const cpuMs = (processTicks(target.pid, false) - ticksBefore) * MS_PER_TICK;
         const failures = result.non2xx + result.errors + result.timeouts + result.mismatches;
-        resolveRun({ seconds: result.duration, ok, rps: ok / result.duration, failures, latencies });
+        resolveRun({ seconds: result.duration, ok, rps: ok / result.duration, failures, latencies, cpuMs });
       },
     );
     instance.on("response", (_client, status, _bytes, ms) => {
@@ -98,25 +126,40 @@ export interface Variant {
   rounds: LoadSample[];
 }
 
-export async function startServers(clerk: ClerkStandIn): Promise<Server[]> {
-  const specs: Array<[Runtime, Impl, KeyMode]> = [];
-  for (const runtime of ["node", "deno"] as const) {
-    for (const impl of ["project", "floor"] as const)
-      for (const mode of ["networkless", "jwks"] as const) specs.push([runtime, impl, mode]);
-    specs.push([runtime, "hello", "networkless"]);
-  }
+/** Every implementation on each runtime, networkless; the project's with `projectEnv` added. */
+export async function startServers(
+  clerk: ClerkStandIn,
+  projectEnv: Record<string, string>,
+): Promise<Server[]> {
+  const specs = (["node", "deno"] as const).flatMap((runtime) =>
+    (["project", "floor", "hello"] as const).map((impl) => [runtime, impl] as const),
+  );
   return Promise.all(
-    specs.map(async ([runtime, impl, mode]) => {
+    specs.map(async ([runtime, impl]) => {
       const argv = serverCommand(runtime, bundlePath(runtime, impl));
-      const started = await startBenchServer(argv, serverEnv(clerk, mode));
-      return { runtime, impl, mode, process: started, cursor: 0, freshRequests: 0, loadSeconds: 0 };
+      const env = serverEnv(clerk, "networkless", impl === "project" ? projectEnv : {});
+      const started = await startBenchServer(argv, env);
+      return {
+        runtime,
+        impl,
+        mode: "networkless",
+        process: started,
+        cursor: 0,
+        freshRequests: 0,
+        loadSeconds: 0,
+      };
     }),
   );
 }
 
-export function variantsFor(servers: Server[]): Variant[] {
+function tokenModes(server: Server, tokens: Tokens): TokenMode[] {
+  if (server.impl === "hello") return ["reused"];
+  return server.impl === "project" && tokens.m2m ? ["reused", "fresh", "m2m"] : ["reused", "fresh"];
+}
+
+export function variantsFor(servers: Server[], tokens: Tokens): Variant[] {
   return servers.flatMap((server) =>
-    (server.impl === "hello" ? (["reused"] as const) : (["reused", "fresh"] as const)).map((token) => ({
+    tokenModes(server, tokens).map((token) => ({
       id: `${server.runtime}/${server.impl}/${server.mode}/${token}`,
       server,
       token,
@@ -126,8 +169,8 @@ export function variantsFor(servers: Server[]): Variant[] {
 }
 
 function authorizationFor(variant: Variant, tokens: Tokens): () => string {
-  const reused = `Bearer ${tokens.reused}`;
-  if (variant.token === "reused") return () => reused;
+  const fixed = `Bearer ${variant.token === "m2m" ? tokens.m2m : tokens.reused}`;
+  if (variant.token !== "fresh") return () => fixed;
   const server = variant.server;
   return () => {
     server.freshRequests++;
@@ -139,7 +182,9 @@ function authorizationFor(variant: Variant, tokens: Tokens): () => string {
 function blocksOf(variants: Variant[]): Variant[][] {
   const blocks = new Map<string, Variant[]>();
   for (const variant of variants) {
-    const key = variant.server.impl === "hello" ? variant.id : `${variant.server.runtime}/${variant.token}`;
+    // An M2M token is compared with the reused session token: same block.
+    const token = variant.token === "m2m" ? "reused" : variant.token;
+    const key = variant.server.impl === "hello" ? variant.id : `${variant.server.runtime}/${token}`;
     blocks.set(key, [...(blocks.get(key) ?? []), variant]);
   }
   return [...blocks.values()];
@@ -162,14 +207,15 @@ export async function loadPhase(variants: Variant[], tokens: Tokens): Promise<nu
     const order = shuffled(blocksOf(variants), random).flatMap((block) => shuffled(block, random));
     for (const variant of order) {
       const { server } = variant;
-      const body = server.impl === "hello" ? "Hello World" : OK_BODY;
-      const path = requestPath(server.runtime);
       const sample = await runLoad(
-        server.process.url,
-        path,
-        authorizationFor(variant, tokens),
+        {
+          url: server.process.url,
+          path: requestPath(server.runtime),
+          expect: server.impl === "hello" ? "Hello World" : OK_BODY,
+          authorization: authorizationFor(variant, tokens),
+          pid: server.process.pid,
+        },
         seconds,
-        body,
       );
       server.loadSeconds += sample.seconds;
       if (sample.failures > 0) log(`  ${variant.id}: ${sample.failures} failed responses`);
@@ -196,7 +242,12 @@ export interface VariantSummary {
   requests: number;
   failures: number;
   roundsRps: number[];
+  /** The server's CPU time per answered request, over all measured rounds. */
+  cpuMsPerRequest: number;
+  roundsCpuMsPerRequest: number[];
 }
+
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
 export function summarize(variant: Variant): VariantSummary {
   const roundsRps = variant.rounds.map((r) => r.rps);
@@ -216,5 +267,7 @@ export function summarize(variant: Variant): VariantSummary {
     requests: all.length,
     failures: variant.rounds.reduce((n, r) => n + r.failures, 0),
     roundsRps,
+    cpuMsPerRequest: sum(variant.rounds.map((r) => r.cpuMs)) / sum(variant.rounds.map((r) => r.ok)),
+    roundsCpuMsPerRequest: variant.rounds.map((r) => r.cpuMs / r.ok),
   };
 }

@@ -1,5 +1,6 @@
 // Readers of Linux's /proc: a process's memory and CPU time, and the machine's busy time, so the bench
 // and the load test can say what a server used and how much other processes took meanwhile.
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 
 /** VmRSS (now) and VmHWM (peak) in MiB; undefined where /proc is not readable. */
@@ -12,6 +13,12 @@ export function memoryOf(pid: number): { rssMiB: number; hwmMiB: number } | unde
     return undefined;
   }
 }
+
+/** Milliseconds per clock tick of /proc's CPU times (USER_HZ, 100 on every Linux the bench runs on). */
+export const MS_PER_TICK = (() => {
+  const hz = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout?.trim());
+  return 1000 / (Number.isFinite(hz) && hz > 0 ? hz : 100);
+})();
 
 /** One process's CPU time in clock ticks: utime + stime, plus cutime + cstime (reaped children) if asked. */
 export function processTicks(pid: number | "self", withChildren: boolean): number {

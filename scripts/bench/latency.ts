@@ -1,0 +1,201 @@
+// Latency as a user feels it, with the upstreams at a distance: per function and runtime (JWKS mode,
+// one request at a time, as Netlify gives an instance one request at a time), the round trips each
+// request makes, warm p50/p99, the first request of a new session, and the first request of a new
+// isolate (fresh process, so the JWKS fetch too).
+import { FUNCTION_NAMES, type FunctionName } from "../lib/functions.ts";
+import type { ServerProcess } from "../lib/process.ts";
+import type { ClerkStandIn } from "../stand-ins/clerk.ts";
+import { countTrips, perRequest, resetTrips, type TripCount, type Upstreams } from "./distance.ts";
+import { distance, log, opts } from "./options.ts";
+import {
+  AUTHORIZED_PARTY,
+  bundlePath,
+  type Runtime,
+  requestPath,
+  serverCommand,
+  serverEnv,
+  startBenchServer,
+  stopBenchServer,
+} from "./servers.ts";
+import { median, percentile } from "./stats.ts";
+
+export interface Timed {
+  ms: number;
+  trips: TripCount;
+}
+
+export interface LatencyResult {
+  fn: FunctionName;
+  runtime: Runtime;
+  /** The least round trips the function needs per warm request, and what they cost at this distance. */
+  minTrips: { clerk: number; supabase: number };
+  floorMs: number;
+  /**
+   * What the warm request's round trips cost measured from the bench itself (distance plus the
+   * stand-ins' own time and timer slack), and the rest of the warm p50: the function's own time.
+   */
+  upstreamMs: number;
+  ownMs: number;
+  warm: { p50: number; p99: number; requests: number; trips: TripCount };
+  newSession: { median: number; samples: number[]; trips: TripCount };
+  newIsolate: { listenMs: number[]; firstMs: number[]; median: number; trips: TripCount };
+}
+
+/** Today's least: protected verifies locally; the others need their one upstream call. */
+export const MIN_TRIPS: Record<FunctionName, { clerk: number; supabase: number }> = {
+  protected: { clerk: 0, supabase: 0 },
+  "supabase-data": { clerk: 0, supabase: 1 },
+  "current-user": { clerk: 1, supabase: 0 },
+  "update-user": { clerk: 1, supabase: 0 },
+};
+
+/** One request as the function's client sends it; resolves to its status. */
+export function callFunction(base: string, runtime: Runtime, fn: FunctionName, token: string) {
+  const post = fn === "update-user";
+  return fetch(`${base}${requestPath(runtime, fn)}`, {
+    method: post ? "POST" : "GET",
+    headers: {
+      authorization: `Bearer ${token}`,
+      accept: "application/json",
+      origin: AUTHORIZED_PARTY,
+      ...(post ? { "content-type": "application/json" } : {}),
+    },
+    body: post ? JSON.stringify({ firstName: "Alice" }) : undefined,
+    signal: AbortSignal.timeout(15_000),
+  }).then(async (res) => {
+    await res.arrayBuffer();
+    return res.status;
+  });
+}
+
+export interface LatencyContext {
+  clerk: ClerkStandIn;
+  upstreams: Upstreams;
+  /** The functions' SUPABASE_* settings. */
+  env: Record<string, string>;
+  reusedToken: string;
+}
+
+export interface Rtt {
+  clerk: number;
+  supabase: number;
+}
+
+async function medianRtt(url: string, headers: Record<string, string>): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    const t0 = performance.now();
+    await (await fetch(url, { headers })).arrayBuffer();
+    times.push(performance.now() - t0);
+  }
+  return median(times.slice(3));
+}
+
+/** One cheap request to each stand-in straight from the bench: what a round trip costs as injected. */
+export async function calibrate(ctx: LatencyContext): Promise<Rtt> {
+  return {
+    clerk: await medianRtt(`${ctx.clerk.url}/v1/jwks`, { authorization: `Bearer ${ctx.clerk.secretKey}` }),
+    // Refused at the gateway, before any query: only the distance and the HTTP exchange.
+    supabase: await medianRtt(`${ctx.env.SUPABASE_URL}/rest/v1/`, {}),
+  };
+}
+
+const newSessionToken = (ctx: LatencyContext) =>
+  ctx.clerk.mintSessionToken({ userId: "user_alice", ttlSeconds: 3600 });
+
+/** Requests run one after another; each one's time, and the round trips they made together. */
+async function timedRequests(ctx: LatencyContext, server: ServerProcess, id: Id, tokens: string[]) {
+  resetTrips(ctx.upstreams);
+  const times: number[] = [];
+  for (const token of tokens) {
+    const t0 = performance.now();
+    const status = await callFunction(server.url, id.runtime, id.fn, token);
+    times.push(performance.now() - t0);
+    if (status !== 200) throw new Error(`${id.runtime}/${id.fn}: got ${status}\n${server.tail()}`);
+  }
+  return { times, trips: perRequest(countTrips(ctx.upstreams), tokens.length) };
+}
+
+interface Id {
+  fn: FunctionName;
+  runtime: Runtime;
+}
+
+const spawn = (ctx: LatencyContext, id: Id) =>
+  startBenchServer(
+    serverCommand(id.runtime, bundlePath(id.runtime, "project", id.fn), id.fn),
+    serverEnv(ctx.clerk, "jwks", ctx.env),
+  );
+
+/** Fresh processes, each asked once with a new session's token: what the first caller of an isolate waits. */
+async function newIsolates(ctx: LatencyContext, id: Id) {
+  const listenMs: number[] = [];
+  const firstMs: number[] = [];
+  let trips: TripCount = { clerk: 0, jwks: 0, supabase: 0 };
+  let server: ServerProcess | undefined;
+  for (let run = 0; run < opts.isolateRuns; run++) {
+    if (server) await stopBenchServer(server);
+    const t0 = performance.now();
+    server = await spawn(ctx, id);
+    listenMs.push(performance.now() - t0);
+    const first = await timedRequests(ctx, server, id, [await newSessionToken(ctx)]);
+    firstMs.push(first.times[0]!);
+    trips = first.trips;
+  }
+  return { server: server!, listenMs, firstMs, median: median(firstMs), trips };
+}
+
+async function measureOne(ctx: LatencyContext, id: Id, rtt: Rtt): Promise<LatencyResult> {
+  const isolate = await newIsolates(ctx, id);
+  const { server } = isolate;
+  try {
+    await timedRequests(ctx, server, id, Array(5).fill(ctx.reusedToken));
+    const warm = await timedRequests(ctx, server, id, Array(opts.latencyRequests).fill(ctx.reusedToken));
+    const sessionTokens = await Promise.all(
+      Array.from({ length: Math.min(10, opts.latencyRequests) }, () => newSessionToken(ctx)),
+    );
+    const fresh = await timedRequests(ctx, server, id, sessionTokens);
+    const sorted = Float64Array.from(warm.times).sort();
+    const minTrips = MIN_TRIPS[id.fn];
+    const upstreamMs = warm.trips.clerk * rtt.clerk + warm.trips.supabase * rtt.supabase;
+    const p50 = percentile(sorted, 50);
+    return {
+      ...id,
+      minTrips,
+      floorMs: minTrips.clerk * distance.clerkMs + minTrips.supabase * distance.supabaseMs,
+      upstreamMs,
+      ownMs: p50 - upstreamMs,
+      warm: {
+        p50,
+        p99: percentile(sorted, 99),
+        requests: sorted.length,
+        trips: warm.trips,
+      },
+      newSession: { median: median(fresh.times), samples: fresh.times, trips: fresh.trips },
+      newIsolate: {
+        listenMs: isolate.listenMs,
+        firstMs: isolate.firstMs,
+        median: isolate.median,
+        trips: isolate.trips,
+      },
+    };
+  } finally {
+    await stopBenchServer(server);
+  }
+}
+
+export async function latencyPhase(ctx: LatencyContext): Promise<{ rtt: Rtt; results: LatencyResult[] }> {
+  const rtt = await calibrate(ctx);
+  log(
+    `latency: a direct round trip takes ${rtt.clerk.toFixed(1)} ms to Clerk, ${rtt.supabase.toFixed(1)} ms to Supabase`,
+  );
+  const results: LatencyResult[] = [];
+  for (const runtime of ["node", "deno"] as const) {
+    for (const fn of FUNCTION_NAMES) {
+      log(`latency: ${runtime}/${fn}`);
+      results.push(await measureOne(ctx, { fn, runtime }, rtt));
+    }
+  }
+  resetTrips(ctx.upstreams);
+  return { rtt, results };
+}

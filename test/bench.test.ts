@@ -1,0 +1,99 @@
+// The bench's pieces that do not depend on timing: the injected upstream distance really delays a
+// stand-in's answers (a lower bound only), trips are counted where they arrive, the M2M probe answers
+// "n/a" exactly when the Clerk stand-in issues no M2M tokens, the goals say n/a rather than failing, and
+// the README generator replaces exactly the marked section.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { countTrips, resetTrips, setDistance } from "../scripts/bench/distance.ts";
+import { benchGoals } from "../scripts/bench/goals.ts";
+import { mintM2M } from "../scripts/bench/m2m.ts";
+import { END_MARKER, replaceSection, START_MARKER } from "../scripts/bench/readme.ts";
+import type { VariantSummary } from "../scripts/bench/warm-load.ts";
+import { type StandIns, startStandIns } from "../scripts/lib/stand-ins.ts";
+
+let stand: StandIns;
+beforeAll(async () => {
+  stand = await startStandIns();
+});
+afterAll(() => stand.close());
+
+const jwks = () =>
+  fetch(`${stand.clerk.url}/v1/jwks`, { headers: { authorization: `Bearer ${stand.clerk.secretKey}` } });
+
+describe("upstream distance", () => {
+  it("answers every request at least that much later, with the normal answer, until reset", async () => {
+    setDistance(stand.clerk.server, 120);
+    for (let i = 0; i < 2; i++) {
+      const t0 = performance.now();
+      const res = await jwks();
+      // Timers may fire up to a millisecond early; the point is 120 ms, not the ~1 ms of no distance.
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(118);
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { keys: unknown[] }).keys).toHaveLength(1);
+    }
+    setDistance(stand.clerk.server, 0);
+    const t0 = performance.now();
+    await (await jwks()).arrayBuffer();
+    expect(performance.now() - t0).toBeLessThan(118);
+  });
+
+  it("counts round trips per stand-in, JWKS fetches apart, and forgets them on reset", async () => {
+    const upstreams = { clerk: stand.clerk.server, supabase: stand.supabase.server };
+    resetTrips(upstreams);
+    await (await jwks()).arrayBuffer();
+    await (await fetch(`${stand.supabase.url}/rest/v1/tasks`)).arrayBuffer();
+    expect(countTrips(upstreams)).toEqual({ clerk: 1, jwks: 1, supabase: 1 });
+    resetTrips(upstreams);
+    expect(countTrips(upstreams)).toEqual({ clerk: 0, jwks: 0, supabase: 0 });
+  });
+});
+
+describe("M2M detection", () => {
+  it("mints an opaque token exactly when the Clerk stand-in knows machines", async () => {
+    const m2m = await mintM2M(stand.clerk);
+    if ("seedMachines" in stand.clerk) {
+      expect(m2m?.token).toEqual(expect.any(String));
+      expect(m2m?.env.CLERK_MACHINE_SECRET_KEY).toMatch(/^ak_/);
+    } else {
+      expect(m2m).toBeUndefined();
+    }
+  });
+
+  it("reports the M2M throughput goal as n/a without an M2M variant", () => {
+    const variant = (impl: "project" | "floor", token: "reused" | "fresh", rps: number) =>
+      ({ runtime: "node", impl, token, rps, roundsRps: [rps], cpuMsPerRequest: 0.1 }) as VariantSummary;
+    const goals = benchGoals({
+      latency: [],
+      coldLoad: [],
+      memory: [],
+      load: [
+        variant("project", "reused", 130),
+        variant("floor", "reused", 100),
+        variant("project", "fresh", 80),
+      ],
+    });
+    const byName = (part: string) => goals.find((g) => g.goal.includes(part));
+    expect(byName("node, reused opaque M2M")).toMatchObject({ measured: "n/a", met: null });
+    expect(byName("node, reused token: protected / floor")).toMatchObject({ met: true });
+    expect(byName("node, fresh token: protected / floor")).toMatchObject({ met: null });
+  });
+});
+
+describe("README generator", () => {
+  const readme = `# Title\n\nintro\n\n${START_MARKER}\nold table\n${END_MARKER}\n\n## After\n\ntail\n`;
+
+  it("replaces exactly the marked section and keeps everything around it", () => {
+    const out = replaceSection(readme, "| new | table |");
+    expect(out.startsWith(`# Title\n\nintro\n\n${START_MARKER}\n`)).toBe(true);
+    expect(out.endsWith(`${END_MARKER}\n\n## After\n\ntail\n`)).toBe(true);
+    expect(out).toContain("| new | table |");
+    expect(out).not.toContain("old table");
+    // Regenerating from the same result changes nothing.
+    expect(replaceSection(out, "| new | table |")).toBe(out);
+  });
+
+  it("refuses a README without both markers, or with two sections", () => {
+    expect(() => replaceSection("# no markers\n", "x")).toThrow(/needs one/);
+    expect(() => replaceSection(`${END_MARKER}\n${START_MARKER}\n`, "x")).toThrow(/needs one/);
+    expect(() => replaceSection(`${readme}${readme}`, "x")).toThrow(/needs one/);
+  });
+});
