@@ -22,7 +22,7 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 export interface HttpErrorOptions {
   /** Logged, never sent to the client. */
   cause?: unknown;
-  headers?: HeadersInit;
+  headers?: Record<string, string>;
   /** Extra JSON fields under `error` (e.g. zod `issues`, Clerk's `upstreamCode`). Must be safe to show. */
   details?: Record<string, unknown>;
   /** Logged as the request's failure reason (e.g. an auth reason or which variable is missing). */
@@ -35,7 +35,7 @@ export interface HttpErrorOptions {
 export class HttpError extends Error {
   readonly status: number;
   readonly code: ErrorCode;
-  readonly headers: HeadersInit | undefined;
+  readonly headers: Record<string, string> | undefined;
   readonly details: Record<string, unknown> | undefined;
   readonly reason: string | undefined;
   readonly upstream: HttpErrorOptions["upstream"];

@@ -5,10 +5,13 @@ import { ErrorCode, HttpError } from "./errors.ts";
 const HIDDEN_KEYS = new Set(["privateMetadata", "private_metadata", "_raw"]);
 const hideSecrets = (key: string, value: unknown) => (HIDDEN_KEYS.has(key) ? undefined : value);
 
-export function json(data: unknown, init: ResponseInit = {}): Response {
-  const headers = new Headers(init.headers);
-  headers.set("content-type", "application/json; charset=utf-8");
-  return new Response(JSON.stringify(data, hideSecrets), { ...init, headers });
+export function json(
+  data: unknown,
+  init: { status?: number; headers?: Record<string, string> } = {},
+): Response {
+  // A plain record: the Response builds its Headers once (a Headers copied into it is built twice).
+  const headers = { ...init.headers, "content-type": "application/json; charset=utf-8" };
+  return new Response(JSON.stringify(data, hideSecrets), { status: init.status, headers });
 }
 
 export function errorResponse(err: HttpError, requestId: string): Response {

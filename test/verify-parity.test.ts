@@ -1,9 +1,11 @@
 // shared/auth/verify.ts verifies header tokens with a key imported once; @clerk/backend's verifyToken
 // is the reference. Both must reach the same verdict (and reason) on every token below.
 import { verifyToken } from "@clerk/backend";
+import { decodeJwt as sdkDecodeJwt } from "@clerk/backend/jwt";
 import { exportSPKI, generateKeyPair } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ClerkStandIn, startClerkStandIn } from "../scripts/stand-ins/clerk.ts";
+import { decodeJwt } from "../shared/auth/jwt.ts";
 import { TokenRejected, verifySessionToken } from "../shared/auth/verify.ts";
 import { hs256WithPublicKey, signedWithOtherKey, tamper, unsigned } from "./support/forge.ts";
 
@@ -98,5 +100,43 @@ describe("same verdict as @clerk/backend's verifyToken", () => {
     );
     expect(verdicts.filter((v) => v === "ok").length).toBeGreaterThanOrEqual(4);
     expect(new Set(verdicts).size).toBeGreaterThanOrEqual(8);
+  });
+});
+
+describe("decodeJwt agrees with @clerk/backend's on what is malformed", () => {
+  const enc = (text: string) => Buffer.from(text).toString("base64url");
+  const header = enc('{"alg":"RS256","typ":"JWT"}');
+  const payload = enc('{"sub":"user_1","name":"Zoë"}');
+  const cases: [string, string][] = [
+    ["well formed", `${header}.${payload}.${enc("sig")}`],
+    ["padded parts", `${header}==.${payload}=.${enc("sig")}=`],
+    ["standard alphabet (+ and /)", `${header}.${payload}.ab+/`],
+    ["a stray = inside", `${header}.${payload}.ab=cd`],
+    ["one leftover character", `${header}.${payload}.abcde`],
+    ["leftover bits not zero", `${header}.${payload}.abd`],
+    ["leftover bits zero", `${header}.${payload}.abc`],
+    ["whitespace", `${header}.${payload}.ab cd`],
+    ["header is null", `${enc("null")}.${payload}.${enc("sig")}`],
+    ["payload is a number", `${header}.${enc("1")}.${enc("sig")}`],
+    ["non-ASCII JSON", `${enc('{"alg":"RS256","x":"\u00e9\u4e2d"}')}.${payload}.${enc("sig")}`],
+    [
+      "invalid UTF-8 in a string",
+      `${Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]).toString("base64url")}.${payload}.x`,
+    ],
+    ["four parts", `${header}.${payload}.${enc("sig")}.x`],
+    ["empty", ""],
+  ];
+  it.each(cases)("%s", (_name, token) => {
+    let sdk: unknown;
+    try {
+      const { header: h, payload: p, signature } = sdkDecodeJwt(token);
+      // The SDK hands `null`/`1` through and then fails on the first claim; ours calls it malformed.
+      sdk =
+        h && typeof h === "object" && p && typeof p === "object" ? { h, p, s: [...signature] } : undefined;
+    } catch {
+      sdk = undefined;
+    }
+    const ours = decodeJwt(token);
+    expect(ours && { h: ours.header, p: ours.payload, s: [...ours.signature] }).toEqual(sdk);
   });
 });

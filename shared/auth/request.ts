@@ -65,12 +65,20 @@ export function withoutClerkFlowState(req: Request): Request {
   return new Request(url, { method: req.method, headers });
 }
 
+// Telling a token's type, finding its key and checking its category each read the header: remembering the
+// last token's (keyed by the exact token, so never another's) decodes it once per request.
+let lastHeader: { token: string; header: Record<string, unknown> | undefined } | undefined;
+
 /** The JOSE header of a token, or undefined when the token is not even shaped like a JWT. */
 export function jwtHeader(token: string): Record<string, unknown> | undefined {
+  if (lastHeader?.token === token) return lastHeader.header;
+  let header: Record<string, unknown> | undefined;
   try {
-    const header = JSON.parse(atob(token.split(".")[0]!.replace(/-/g, "+").replace(/_/g, "/")));
-    return header && typeof header === "object" ? header : undefined;
+    const parsed = JSON.parse(atob(token.split(".", 1)[0]!.replace(/-/g, "+").replace(/_/g, "/")));
+    header = parsed && typeof parsed === "object" ? parsed : undefined;
   } catch {
-    return undefined;
+    header = undefined;
   }
+  lastHeader = { token, header };
+  return header;
 }
