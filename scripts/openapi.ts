@@ -3,32 +3,28 @@
 // cannot say something the functions do not do. The behaviour suite validates every response against it.
 //   node scripts/openapi.ts            (prints it; `npm run build` writes dist/openapi.json)
 import * as z from "zod/mini";
-import { Limit } from "../functions/supabase-data.ts";
-import { UpdateUserBody } from "../functions/update-user.ts";
+import currentUser from "../functions/current-user.ts";
+import protectedFn from "../functions/protected.ts";
+import supabaseData, { Limit } from "../functions/supabase-data.ts";
+import updateUser, { UpdateUserBody } from "../functions/update-user.ts";
+import type { TokenType } from "../shared/auth/index.ts";
 import { ErrorCode } from "../shared/errors.ts";
+import type { DefinedFunction } from "../shared/handler.ts";
 import { FUNCTION_NAMES, type FunctionName } from "./lib/functions.ts";
 
 type JsonSchema = Record<string, unknown>;
-type TokenType = "session_token" | "m2m_token" | "api_key" | "oauth_token";
 
-/**
- * What each function accepts. Until the functions declare it beside their method, this table is the one
- * place that says it; `acceptedTokens` is where the declarations will be read from.
- */
-const ACCEPTS: Record<FunctionName, readonly TokenType[]> = {
-  protected: ["session_token", "m2m_token", "api_key", "oauth_token"],
-  "supabase-data": ["session_token"],
-  "current-user": ["session_token", "oauth_token", "api_key"],
-  "update-user": ["session_token"],
+const FUNCTIONS: Record<FunctionName, DefinedFunction> = {
+  protected: protectedFn,
+  "supabase-data": supabaseData,
+  "current-user": currentUser,
+  "update-user": updateUser,
 };
-const acceptedTokens = (fn: FunctionName): readonly TokenType[] => ACCEPTS[fn];
 
-const METHODS: Record<FunctionName, "GET" | "POST"> = {
-  protected: "GET",
-  "supabase-data": "GET",
-  "current-user": "GET",
-  "update-user": "POST",
-};
+/** The token types a function declares it accepts (`api_key:user` is an API key, in the document). */
+const acceptedTokens = (fn: FunctionName): TokenType[] => [
+  ...new Set(FUNCTIONS[fn].definition.accepts.map((accept) => accept.split(":")[0] as TokenType)),
+];
 
 const SUMMARIES: Record<FunctionName, string> = {
   protected: "Hello World for a signed-in caller (Clerk's 'Protecting route handlers').",
@@ -185,7 +181,7 @@ function operations(fn: FunctionName): Record<string, unknown> {
   };
   const success = { description: "Signed in", headers: COMMON_HEADERS, content: jsonContent(SUCCESS[fn]) };
 
-  if (METHODS[fn] === "POST") {
+  if (FUNCTIONS[fn].definition.method === "POST") {
     const body = { schema: ref("schemas", "UpdateUserBody") };
     return {
       post: {
