@@ -7,9 +7,9 @@
 import { parseArgs } from "node:util";
 import { type AutocannonRequest, type AutocannonResult, autocannon } from "./lib/autocannon.ts";
 import { type BundleServer, startBundleServer } from "./lib/bundle-server.ts";
-import { memoryOf } from "./lib/proc.ts";
 import { findSecrets, responseText } from "./lib/secrets.ts";
 import { type StandIns, startStandIns } from "./lib/stand-ins.ts";
+import { rssMiB, warmUntilStable } from "./lib/warm-up.ts";
 import { runChaosPhase } from "./load-chaos.ts";
 
 const { values: args } = parseArgs({
@@ -23,17 +23,6 @@ const AMOUNT = Number(args.amount);
 const CONNECTIONS = Number(args.connections);
 const WARMUP = Number(args.warmup);
 const MAX_RSS_GROWTH_MIB = 30;
-/**
- * V8 grows the heap lazily to its working size: in this mix the child goes from ~125 MiB to a plateau of
- * ~300 MiB over its first ~30,000 requests, in steps, and stays there (80,000-request soak). So warm-up
- * rounds repeat until RSS has moved less than this over two consecutive rounds; only growth after that
- * point counts as a leak.
- */
-const STABLE_MIB = 5;
-const MAX_WARMUP_ROUNDS = 8;
-
-const rssMiB = (pid: number) => memoryOf(pid)?.rssMiB ?? Number.NaN;
-
 const failures: string[] = [];
 function fail(what: string): void {
   if (failures.length < 50) failures.push(what);
@@ -150,18 +139,8 @@ function sendMix(url: string, requests: AutocannonRequest[], amount: number): Pr
 }
 
 /** Warm-up rounds until the child's RSS holds still; returns the RSS trail (MiB) and connection errors. */
-async function warmUp(server: BundleServer, requests: AutocannonRequest[]) {
-  const trail: number[] = [rssMiB(server.pid)];
-  let errors = 0;
-  for (let round = 0; round < MAX_WARMUP_ROUNDS; round++) {
-    const warm = await sendMix(server.url, requests, WARMUP);
-    errors += warm.errors + warm.timeouts;
-    trail.push(rssMiB(server.pid));
-    const [a, b, c] = trail.slice(-3);
-    if (round >= 2 && Math.abs(c! - b!) < STABLE_MIB && Math.abs(b! - a!) < STABLE_MIB) break;
-  }
-  return { trail, errors };
-}
+const warmUp = (server: BundleServer, requests: AutocannonRequest[]) =>
+  warmUntilStable(server.pid, () => sendMix(server.url, requests, WARMUP));
 
 const patchCount = (services: StandIns) =>
   services.clerk.server.requests.filter((r) => r.method === "PATCH").length;

@@ -32,15 +32,23 @@ export interface FunctionDefinition<A extends Accept = Accept> {
 
 export type WebHandler = (req: Request, context?: unknown) => Promise<Response>;
 
+/** What a function declares about itself, readable from its handler (the OpenAPI document is built from it). */
+export type Declaration<A extends Accept = Accept> = Pick<
+  FunctionDefinition<A>,
+  "name" | "method" | "accepts"
+>;
+export type DefinedFunction<A extends Accept = Accept> = WebHandler & { readonly definition: Declaration<A> };
+
 /**
  * The single boundary: method and CORS handling, errors to JSON, request id, one log line.
  * Functions only throw HttpError or return a Response; anything else becomes a bare 500.
  */
-export function defineFunction<const A extends Accept>(def: FunctionDefinition<A>): WebHandler {
+export function defineFunction<const A extends Accept>(def: FunctionDefinition<A>): DefinedFunction<A> {
   const allow = def.method === "GET" ? ["GET", "HEAD", "OPTIONS"] : [def.method, "OPTIONS"];
   const accepts = acceptance(def.accepts);
+  const definition: Declaration<A> = { name: def.name, method: def.method, accepts: def.accepts };
 
-  return async (req) => {
+  const handler: WebHandler = async (req) => {
     const started = performance.now();
     const { requestId, platformRequestId } = requestIdsFor(req);
     const log: RequestLog = { function: def.name, method: req.method, requestId, platformRequestId };
@@ -108,6 +116,7 @@ export function defineFunction<const A extends Accept>(def: FunctionDefinition<A
     writeLog(log);
     return res;
   };
+  return Object.assign(handler, { definition });
 }
 
 function toErrorResponse(err: unknown, requestId: string, log: RequestLog): Response {

@@ -8,9 +8,11 @@ import { describe, expect, it } from "vitest";
 import * as z from "zod/mini";
 import { Limit } from "../functions/supabase-data.ts";
 import { UpdateUserBody } from "../functions/update-user.ts";
+import { FUNCTION_NAMES } from "../scripts/lib/functions.ts";
 import { openApiDocument } from "../scripts/openapi.ts";
 import { tryItSite } from "../scripts/try-it.ts";
 import { ErrorCode } from "../shared/errors.ts";
+import type { DefinedFunction } from "../shared/handler.ts";
 import { expectDocumented } from "./support/openapi.ts";
 
 type Doc = {
@@ -66,6 +68,15 @@ describe("openapi.json", () => {
     expect(get("/api/supabase-data", "get")["x-accepts-token-types"]).toEqual(["session_token"]);
     expect(get("/api/protected", "get")["x-accepts-token-types"]).toContain("m2m_token");
     expect(get("/api/protected", "get").security).toEqual([{ sessionCookie: [] }, { bearer: [] }]);
+  });
+
+  it("reads each function's accepted token types and method from its own declaration", async () => {
+    for (const fn of FUNCTION_NAMES) {
+      const { definition } = (await import(`../functions/${fn}.ts`)).default as DefinedFunction;
+      const types = [...new Set(definition.accepts.map((a) => a.split(":")[0]))];
+      const op = doc.paths[`/api/${fn}`]![definition.method.toLowerCase()] as Record<string, unknown>;
+      expect(op["x-accepts-token-types"]).toEqual(types);
+    }
   });
 
   it("is what the build wrote (dist/ and the published public/) and what npm start serves", async () => {

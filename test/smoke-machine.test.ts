@@ -2,49 +2,21 @@
 // and the smoke CLI runs its machine rows with SMOKE_MACHINE_TOKEN or with an M2M token it mints from
 // CLERK_MACHINE_SECRET_KEY (POST /m2m_tokens), alone (as against a production instance) or beside the
 // session rows.
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { resolve } from "node:path";
-import { createInterface } from "node:readline";
-import { promisify } from "node:util";
+import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stopProcess } from "../scripts/lib/process.ts";
-
-const root = resolve(import.meta.dirname, "..");
-const node = resolve(root, "node_modules/.bin/node");
-
-async function smoke(args: string[], env: Record<string, string>) {
-  try {
-    const { stdout } = await promisify(execFile)(node, ["scripts/smoke.ts", ...args], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? "", ...env },
-    });
-    return { code: 0, stdout };
-  } catch (err) {
-    const e = err as { code: number; stdout: string };
-    return { code: e.code, stdout: e.stdout };
-  }
-}
+import { type NpmStart, smoke, startNpmStart } from "./support/npm-start.ts";
 
 describe("machine callers against npm start (stand-ins, no keys)", () => {
+  let started: NpmStart;
   let dev: ChildProcess;
-  let banner = "";
   let base: string;
-  const exported = (name: string) => new RegExp(`^export ${name}=(\\S+)$`, "m").exec(banner)?.[1] ?? "";
+  const exported = (name: string) =>
+    new RegExp(`^export ${name}=(\\S+)$`, "m").exec(started.banner())?.[1] ?? "";
 
   beforeAll(async () => {
-    const port = String(20000 + Math.floor(Math.random() * 20000));
-    base = `http://localhost:${port}`;
-    dev = spawn(node, ["scripts/dev.ts"], { cwd: root, env: { PATH: process.env.PATH ?? "", PORT: port } });
-    await new Promise<void>((ready, fail) => {
-      const timer = setTimeout(() => fail(new Error(`npm start not ready: ${banner}`)), 30_000);
-      createInterface({ input: dev.stdout! }).on("line", (line) => {
-        banner += `${line}\n`;
-        if (line.startsWith("CLERK_SECRET_KEY=")) {
-          clearTimeout(timer);
-          ready();
-        }
-      });
-    });
+    started = await startNpmStart("CLERK_SECRET_KEY=");
+    ({ dev, base } = started);
   });
   afterAll(() => stopProcess(dev));
 
@@ -53,8 +25,8 @@ describe("machine callers against npm start (stand-ins, no keys)", () => {
     const apiKey = exported("API_KEY");
     expect(m2m).toMatch(/^mt_[0-9a-f]{32}$/);
     expect(apiKey).toMatch(/^ak_[0-9a-f]+$/);
-    expect(banner).toContain(`${base}/api/protected -H "Authorization: Bearer $M2M_TOKEN"`);
-    expect(banner).toContain(`${base}/api/current-user -H "Authorization: Bearer $API_KEY"`);
+    expect(started.banner()).toContain(`${base}/api/protected -H "Authorization: Bearer $M2M_TOKEN"`);
+    expect(started.banner()).toContain(`${base}/api/current-user -H "Authorization: Bearer $API_KEY"`);
     const protectedRes = await fetch(`${base}/api/protected`, {
       headers: { authorization: `Bearer ${m2m}` },
     });
@@ -70,7 +42,7 @@ describe("machine callers against npm start (stand-ins, no keys)", () => {
   });
 
   it("smoke with CLERK_MACHINE_SECRET_KEY alone mints an M2M token and runs the machine rows", async () => {
-    const line = /^CLERK_MACHINE_SECRET_KEY=(\S+) CLERK_API_URL=(\S+) npm run smoke/m.exec(banner);
+    const line = /^CLERK_MACHINE_SECRET_KEY=(\S+) CLERK_API_URL=(\S+) npm run smoke/m.exec(started.banner());
     expect(line).not.toBeNull();
     const run = await smoke(["--base-url", base, "--json"], {
       CLERK_MACHINE_SECRET_KEY: line![1]!,

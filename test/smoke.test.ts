@@ -1,66 +1,24 @@
 // The smoke CLI run the way users run it: against `npm start`, against the Supabase bundles under Deno
 // (behind Supabase's /functions/v1/<name> URLs), and against a broken deployment it must fail on.
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { resolve } from "node:path";
-import { createInterface } from "node:readline";
-import { promisify } from "node:util";
+import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isFunctionName } from "../scripts/lib/functions.ts";
 import { type StandInServer, serve } from "../scripts/stand-ins/http.ts";
 import type { Running } from "./support/hosts.ts";
+import { type NpmStart, smoke, startNpmStart } from "./support/npm-start.ts";
 import { denoHost, nodeBundleHost } from "./support/process-hosts.ts";
 import { type Stack, startStack } from "./support/stack.ts";
 
-const root = resolve(import.meta.dirname, "..");
-const node = resolve(root, "node_modules/.bin/node");
-
-interface SmokeRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function smoke(args: string[], env: Record<string, string>): Promise<SmokeRun> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(node, ["scripts/smoke.ts", ...args], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? "", ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const failed = err as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
-
 describe("smoke against npm start (stand-ins, no keys)", () => {
+  let started: NpmStart;
   let dev: ChildProcess;
-  let banner = "";
   let base: string;
-  let earlyExit: (code: number | null) => void;
 
   beforeAll(async () => {
-    const port = String(20000 + Math.floor(Math.random() * 20000));
-    base = `http://localhost:${port}`;
-    dev = spawn(node, ["scripts/dev.ts"], { cwd: root, env: { PATH: process.env.PATH ?? "", PORT: port } });
-    await new Promise<void>((ready, fail) => {
-      const timer = setTimeout(() => fail(new Error(`npm start not ready: ${banner}`)), 30_000);
-      createInterface({ input: dev.stdout! }).on("line", (line) => {
-        banner += `${line}\n`;
-        if (line.startsWith("Smoke test:")) {
-          clearTimeout(timer);
-          setTimeout(ready, 50);
-        }
-      });
-      dev.once("exit", onEarlyExit);
-      function onEarlyExit(code: number | null) {
-        fail(new Error(`npm start exited ${code}: ${banner}`));
-      }
-      earlyExit = onEarlyExit;
-    });
+    started = await startNpmStart("Smoke test:", 50);
+    ({ dev, base } = started);
   });
   afterAll(async () => {
-    dev.off("exit", earlyExit);
     const exited = new Promise((r) => dev.once("exit", r));
     // Ctrl-C, as a user stops it: the server and both stand-ins must shut down.
     dev.kill("SIGINT");
@@ -68,15 +26,15 @@ describe("smoke against npm start (stand-ins, no keys)", () => {
   });
 
   it("prints curl lines whose token works: 200 signed in, 401 signed out", async () => {
-    const token = /export TOKEN=(\S+)/.exec(banner)![1]!;
-    expect(banner).toContain(`curl -i ${base}/api/protected -H "Authorization: Bearer $TOKEN"`);
+    const token = /export TOKEN=(\S+)/.exec(started.banner())![1]!;
+    expect(started.banner()).toContain(`curl -i ${base}/api/protected -H "Authorization: Bearer $TOKEN"`);
     const signedIn = await fetch(`${base}/api/protected`, { headers: { authorization: `Bearer ${token}` } });
     expect(signedIn.status).toBe(200);
     expect((await fetch(`${base}/api/protected`)).status).toBe(401);
   });
 
   it("passes with SMOKE_SESSION_TOKEN, printing a table and restoring the name", async () => {
-    const token = /export TOKEN=(\S+)/.exec(banner)![1]!;
+    const token = /export TOKEN=(\S+)/.exec(started.banner())![1]!;
     const run = await smoke(["--base-url", base, "--origin", base], { SMOKE_SESSION_TOKEN: token });
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^\| check \| status \| ms \| result \|$/m);
@@ -85,7 +43,10 @@ describe("smoke against npm start (stand-ins, no keys)", () => {
   });
 
   it("passes minting its own token through the Backend API (CLERK_SECRET_KEY + SMOKE_USER_ID)", async () => {
-    const line = banner.split("\n").find((l) => l.startsWith("CLERK_SECRET_KEY="))!;
+    const line = started
+      .banner()
+      .split("\n")
+      .find((l) => l.startsWith("CLERK_SECRET_KEY="))!;
     const env = Object.fromEntries(
       line
         .split(" ")

@@ -50,36 +50,75 @@ export type StandInHandler = (req: Request, body: string) => Response | Promise<
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Injected faults; one with `times` is dropped once used up. */
+function faultList() {
+  let faults: Fault[] = [];
+  return {
+    add(f: Fault) {
+      faults.push({ ...f });
+    },
+    clear() {
+      faults = [];
+    },
+    take(method: string, path: string): Fault | undefined {
+      const fault = faults.find(
+        (f) =>
+          (!f.method || f.method.toUpperCase() === method) &&
+          (typeof f.path === "string" ? f.path === path : f.path.test(path)),
+      );
+      if (fault?.times !== undefined && --fault.times <= 0) faults = faults.filter((f) => f !== fault);
+      return fault;
+    },
+  };
+}
+
+async function readRequest(inc: IncomingMessage, host: string) {
+  const chunks: Buffer[] = [];
+  for await (const chunk of inc) chunks.push(chunk as Buffer);
+  const body = Buffer.concat(chunks).toString("utf8");
+  const url = new URL(inc.url ?? "/", `http://${host}`);
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(inc.headers)) if (v !== undefined) headers[k] = String(v);
+  const recorded: RecordedRequest = {
+    method: inc.method ?? "GET",
+    path: url.pathname,
+    search: url.search,
+    headers,
+    body,
+  };
+  return { recorded, url };
+}
+
+function writeFault(res: ServerResponse, fault: Fault, status: number): void {
+  const headers: Record<string, string> = { ...fault.headers };
+  if (fault.body !== undefined) headers["content-type"] = fault.contentType ?? "application/json";
+  res.writeHead(status, headers).end(fault.body ?? "");
+}
+
+/** The handler's answer, with a matching fault's extra headers on top. */
+async function writeResponse(res: ServerResponse, response: Response, fault: Fault | undefined) {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((v, k) => {
+    headers[k] = v;
+  });
+  for (const [k, v] of Object.entries(fault?.headers ?? {})) headers[k] = v;
+  res.writeHead(response.status, headers).end(Buffer.from(await response.arrayBuffer()));
+}
+
 export async function serve(
   handler: StandInHandler,
   opts: { port?: number; host?: string } = {},
 ): Promise<StandInServer> {
   const host = opts.host ?? "127.0.0.1";
   const requests: RecordedRequest[] = [];
-  let faults: Fault[] = [];
+  const faults = faultList();
   const pending = new Set<ServerResponse>();
   let silentUntil = 0;
 
-  const takeFault = (method: string, path: string): Fault | undefined => {
-    const fault = faults.find(
-      (f) =>
-        (!f.method || f.method.toUpperCase() === method) &&
-        (typeof f.path === "string" ? f.path === path : f.path.test(path)),
-    );
-    if (fault?.times !== undefined && --fault.times <= 0) faults = faults.filter((f) => f !== fault);
-    return fault;
-  };
-
   const server = createServer(async (inc: IncomingMessage, res: ServerResponse) => {
     try {
-      const chunks: Buffer[] = [];
-      for await (const chunk of inc) chunks.push(chunk as Buffer);
-      const body = Buffer.concat(chunks).toString("utf8");
-      const url = new URL(inc.url ?? "/", `http://${host}`);
-      const method = inc.method ?? "GET";
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(inc.headers)) if (v !== undefined) headers[k] = String(v);
-      const recorded: RecordedRequest = { method, path: url.pathname, search: url.search, headers, body };
+      const { recorded, url } = await readRequest(inc, host);
+      const { method, headers, body } = recorded;
       requests.push(recorded);
       pending.add(res);
       res.once("close", () => {
@@ -89,7 +128,7 @@ export async function serve(
 
       const silent = silentUntil - Date.now();
       if (silent > 0) await sleep(silent);
-      const fault = takeFault(method, url.pathname);
+      const fault = faults.take(method, url.pathname);
       if (fault?.delayMs) await sleep(fault.delayMs);
       // A paused server that resumes does not act on a request whose client has hung up meanwhile.
       if (recorded.aborted) return;
@@ -98,25 +137,15 @@ export async function serve(
         return;
       }
       if (fault?.status !== undefined) {
-        const faultHeaders: Record<string, string> = { ...fault.headers };
-        if (fault.body !== undefined) faultHeaders["content-type"] = fault.contentType ?? "application/json";
-        res.writeHead(fault.status, faultHeaders).end(fault.body ?? "");
+        writeFault(res, fault, fault.status);
         return;
       }
-
-      const reqHeaders = new Headers(headers);
       const request = new Request(url, {
         method,
-        headers: reqHeaders,
+        headers: new Headers(headers),
         body: method === "GET" || method === "HEAD" ? undefined : body,
       });
-      const response = await handler(request, body);
-      const outHeaders: Record<string, string> = {};
-      response.headers.forEach((v, k) => {
-        outHeaders[k] = v;
-      });
-      for (const [k, v] of Object.entries(fault?.headers ?? {})) outHeaders[k] = v;
-      res.writeHead(response.status, outHeaders).end(Buffer.from(await response.arrayBuffer()));
+      await writeResponse(res, await handler(request, body), fault);
     } catch (err) {
       console.error("stand-in error", err);
       if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
@@ -130,21 +159,16 @@ export async function serve(
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port ?? 0, host, () => resolve());
-  });
+  await new Promise<void>((resolve, reject) =>
+    server.once("error", reject).listen(opts.port ?? 0, host, resolve),
+  );
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://${host}:${port}`,
     port,
     requests,
-    fault(f) {
-      faults.push({ ...f });
-    },
-    clearFaults() {
-      faults = [];
-    },
+    fault: faults.add,
+    clearFaults: faults.clear,
     openConnections: () => sockets.size,
     pendingRequests: () => pending.size,
     silence(ms) {
