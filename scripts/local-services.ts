@@ -20,8 +20,9 @@ export async function startLocalServices(origin: string): Promise<LocalServices>
   const { caller, api } = clerk.seedMachines;
   const m2mToken = await clerk.machineAuth.mintM2MToken({ machineId: caller.id, ttlSeconds: 3600 });
   const apiKey = clerk.machineAuth.createApiKey({ subject: "user_alice", name: "local" });
-  // The functions verify M2M tokens as this machine: only tokens scoped to it are accepted.
-  const env = { ...standInEnv, CLERK_MACHINE_SECRET_KEY: api.secretKey };
+  // The functions verify M2M tokens as this machine (opaque ones through Clerk, JWTs by its id): only
+  // tokens scoped to it are accepted.
+  const env = { ...standInEnv, CLERK_MACHINE_SECRET_KEY: api.secretKey, CLERK_MACHINE_ID: api.id };
   const banner = (base: string) => {
     const api = `${base}/api`;
     return `

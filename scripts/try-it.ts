@@ -86,6 +86,8 @@ function expiresAt(jwt: string): number {
   return payload.exp;
 }
 
+const LOOPBACK = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/;
+
 /** The cookies Clerk's front end keeps on the app's origin: readable by the page, Lax like Clerk's. */
 function sessionCookies(jwt: string, clientUat: number, sessionId: string, devBrowser: string): Headers {
   const headers = new Headers();
@@ -116,8 +118,9 @@ export function tryItSite(mode: SiteMode): SiteHandler {
         404,
       );
     }
-    // Only the page itself may sign this browser in or out.
-    if (req.method !== "POST" || req.headers.get("origin") !== url.origin) {
+    // Only the page itself may sign this browser in or out, and only as served from this machine: a name
+    // an attacker rebinds to 127.0.0.1 (or this host's LAN address) makes a matching Origin too.
+    if (req.method !== "POST" || req.headers.get("origin") !== url.origin || !LOOPBACK.test(url.hostname)) {
       return jsonResponse({ error: "POST from this page only" }, 403);
     }
     if (url.pathname === "/__local/sign-in") {

@@ -73,13 +73,51 @@ function decode(chunks: Uint8Array[], size: number): string {
   }
 }
 
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+const isHex = (byte: number | undefined) =>
+  byte !== undefined && ((byte >= 0x30 && byte <= 0x39) || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x66));
+
+/**
+ * One name or value of a form body, percent-decoded as the URL standard does (`+` is a space, a `%` not
+ * followed by two hex digits stays as it is), but refusing bytes that are not UTF-8: URLSearchParams
+ * would turn `%FF` into U+FFFD and a name of replacement characters would be stored.
+ */
+function formComponent(part: string): string {
+  const bytes = new TextEncoder().encode(part.replace(/\+/g, " "));
+  const out = new Uint8Array(bytes.length);
+  let length = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] === 0x25 && isHex(bytes[i + 1]) && isHex(bytes[i + 2])) {
+      out[length++] = Number.parseInt(String.fromCharCode(bytes[i + 1]!, bytes[i + 2]!), 16);
+      i += 2;
+    } else out[length++] = bytes[i]!;
+  }
+  try {
+    return utf8.decode(out.subarray(0, length));
+  } catch {
+    throw new HttpError(400, ErrorCode.BadRequest, "The form body is not valid UTF-8 once percent-decoded.");
+  }
+}
+
+function formFields(text: string): [string, string][] {
+  return text
+    .split("&")
+    .filter(Boolean)
+    .map((pair) => {
+      const eq = pair.indexOf("=");
+      return eq < 0
+        ? [formComponent(pair), ""]
+        : [formComponent(pair.slice(0, eq)), formComponent(pair.slice(eq + 1))];
+    });
+}
+
 /** Parses a JSON or form body into a plain value for zod to validate; never trusts its shape. */
 export async function readBody(req: Request, limit: number): Promise<unknown> {
   const kind = mediaType(req);
   const text = await readText(req, limit);
   if (kind === "form") {
     const fields: Record<string, string | string[]> = {};
-    for (const [key, value] of new URLSearchParams(text)) {
+    for (const [key, value] of formFields(text)) {
       const prev = fields[key];
       // A repeated field is ambiguous; keep every value so validation rejects it.
       fields[key] = prev === undefined ? value : ([] as string[]).concat(prev, value);

@@ -72,6 +72,10 @@ const VARIABLES = {
     schema: z.string().check(z.regex(/^ak_\S+$/)),
     hint: "must be a machine secret key, ak_… (Dashboard → Machines), or unset",
   },
+  CLERK_MACHINE_ID: {
+    schema: z.string().check(z.regex(/^mch_[A-Za-z0-9]+$/)),
+    hint: "must be the id of the machine whose secret key is CLERK_MACHINE_SECRET_KEY, mch_…, or unset",
+  },
   CLERK_AUTHORIZED_PARTIES: {
     schema: originList.check(z.refine((l) => l.every(isOrigin))),
     hint: "must be comma-separated origins of your front ends, like https://app.example.com,http://localhost:3000",
@@ -197,6 +201,7 @@ const clerkCore = group(
     "CLERK_JWT_KEY",
     "CLERK_API_URL",
     "CLERK_MACHINE_SECRET_KEY",
+    "CLERK_MACHINE_ID",
     "CLERK_AUTHORIZED_PARTIES",
     "CORS_ALLOWED_ORIGINS",
     "UPSTREAM_TIMEOUT_MS",
@@ -211,6 +216,7 @@ const clerkCore = group(
       jwtKey: env.CLERK_JWT_KEY,
       apiUrl: (env.CLERK_API_URL ?? "https://api.clerk.com").replace(/\/$/, ""),
       machineSecretKey: env.CLERK_MACHINE_SECRET_KEY,
+      machineId: env.CLERK_MACHINE_ID,
       authorizedParties,
       corsOrigins: cors?.[0] === "*" ? ("*" as const) : (cors ?? authorizedParties),
       upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS ?? 8_000,
@@ -255,6 +261,8 @@ export interface Config {
   apiUrl: string;
   /** When set, opaque M2M tokens are verified as this machine: Clerk accepts only tokens scoped to it. */
   machineSecretKey: string | undefined;
+  /** The machine M2M JWTs must be scoped to when machineSecretKey is set. */
+  machineId: string | undefined;
   authorizedParties: string[];
   /** `"*"` only when set explicitly; otherwise an allow-list. */
   corsOrigins: "*" | string[];

@@ -55,6 +55,10 @@ export function defineFunction<const A extends Accept>(def: FunctionDefinition<A
     let config: Config | undefined;
     let res: Response;
     try {
+      // Deno hands over a URL built from any Host header unchecked; the SDK would throw on it later.
+      if (!URL.canParse(req.url)) {
+        throw new HttpError(400, ErrorCode.BadRequest, "The request URL is not valid.");
+      }
       config = getConfig();
       const cfg = config;
       if (req.method === "OPTIONS") {

@@ -11,8 +11,10 @@ const CONTROL = /\p{Cc}/u;
 const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/;
 // In a `u` regex a well-formed surrogate pair is one code point; only an unpaired half matches.
 const LONE_SURROGATE = /\p{Cs}/u;
-// Zero-width spaces and joiners, word joiner and BOM: a name made only of these (and spaces) looks blank.
-const INVISIBLE_ONLY = /^[\s\u200B-\u200D\u2060\uFEFF]*$/u;
+// Default-ignorable code points render as nothing (zero-width spaces and joiners, word joiner, BOM, soft
+// hyphen, variation selectors, the Hangul filler, tag characters, …): a name made only of these and
+// spaces looks blank.
+const INVISIBLE_ONLY = /^[\s\p{Default_Ignorable_Code_Point}]*$/u;
 
 /**
  * A name a person could type: trimmed, NFC-normalised, then checked, so each issue says what is wrong.

@@ -137,6 +137,7 @@ const sdkAuthorizedParties = (config: Config) =>
 async function keyForCandidates(
   auth: IsolateAuth,
   candidates: string[],
+  remainingMs: () => number,
 ): Promise<{ pem: string } | { reason: AuthFailure }> {
   let decodable = false;
   for (const token of candidates) {
@@ -144,7 +145,7 @@ async function keyForCandidates(
     if (!header) continue;
     decodable = true;
     if (typeof header.kid !== "string") continue;
-    const pem = await auth.jwks!.pemFor(header.kid);
+    const pem = await auth.jwks!.pemFor(header.kid, remainingMs);
     if (pem) return { pem };
   }
   return { reason: decodable ? AuthFailure.KidUnknown : AuthFailure.TokenInvalid };
@@ -207,7 +208,7 @@ export async function authenticate(req: Request, config: Config, opts: Authentic
     if (candidates.length > 0) {
       let found: Awaited<ReturnType<typeof keyForCandidates>>;
       try {
-        found = await keyForCandidates(isolate, candidates);
+        found = await keyForCandidates(isolate, candidates, opts.remainingMs);
       } catch (err) {
         throw jwksError(err);
       }
@@ -219,7 +220,9 @@ export async function authenticate(req: Request, config: Config, opts: Authentic
   if (bearer && tokenType !== TokenType.Session) {
     const type = tokenType as MachineTokenType;
     if (!jwtKey) return signedOut(AuthFailure.KidUnknown);
-    return machineResult(await verifyMachineJwt(bearer, type, jwtKey, config.issuer), opts, signedOut);
+    const scope = { narrowed: config.machineSecretKey !== undefined, machineId: config.machineId };
+    const verdict = await verifyMachineJwt(bearer, type, jwtKey, config.issuer, scope);
+    return machineResult(verdict, opts, signedOut);
   }
 
   if (bearer) {

@@ -73,14 +73,20 @@ export class JwksStore {
    * The PEM for `kid`, or undefined when Clerk does not (or, within the refetch bound, did not) list it.
    * Throws JwksUnavailable only when no keys are known at all and Clerk cannot be reached.
    */
-  async pemFor(kid: string): Promise<string | undefined> {
+  async pemFor(
+    kid: string,
+    remainingMs: () => number = () => this.opts.timeoutMs,
+  ): Promise<string | undefined> {
     const now = (this.opts.now ?? Date.now)();
     const stale = now - this.fetchedAt >= MAX_AGE_MS;
     const interval = this.pems.size === 0 ? EMPTY_RETRY_INTERVAL_MS : REFETCH_INTERVAL_MS;
     const mayRefetch = now - this.attemptedAt >= interval;
     if ((stale || !this.pems.has(kid)) && (mayRefetch || this.inflight)) {
       try {
-        await this.refresh(now);
+        // A fetch counts against the request's upstream deadline (read only when one is needed, so a
+        // request that finds its key in memory does not start its clock here).
+        // AbortSignal.timeout takes whole milliseconds (Node throws on a fraction).
+        await this.refresh(now, Math.max(1, Math.floor(Math.min(this.opts.timeoutMs, remainingMs()))));
       } catch (err) {
         // Keep serving the keys we have; fail only when there are none to serve.
         if (this.pems.size === 0) throw err;
@@ -91,8 +97,8 @@ export class JwksStore {
     return this.pems.get(kid);
   }
 
-  private refresh(now: number): Promise<void> {
-    this.inflight ??= this.load(now)
+  private refresh(now: number, timeoutMs: number): Promise<void> {
+    this.inflight ??= this.load(now, timeoutMs)
       .catch((err: unknown) => {
         this.lastFailure =
           err instanceof JwksUnavailable ? err : new JwksUnavailable(undefined, { cause: err });
@@ -104,14 +110,14 @@ export class JwksStore {
     return this.inflight;
   }
 
-  private async load(now: number): Promise<void> {
+  private async load(now: number, timeoutMs: number): Promise<void> {
     this.attemptedAt = now;
     this.fetches++;
     let res: Response;
     try {
       res = await fetch(`${this.opts.apiUrl}/v1/jwks`, {
         headers: { authorization: `Bearer ${this.opts.secretKey}`, "clerk-api-version": CLERK_API_VERSION },
-        signal: AbortSignal.timeout(this.opts.timeoutMs),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
       throw new JwksUnavailable(undefined, { cause: err });

@@ -186,11 +186,19 @@ const stringsOf = (value: unknown): string[] =>
  * with the shared clock rule, and `iss`, which the SDK's verifyMachineAuthToken leaves unchecked) but
  * without `azp`: machine tokens are not minted by a browser, and the SDK does not check it for them.
  */
+export interface MachineScope {
+  /** CLERK_MACHINE_SECRET_KEY is set: M2M tokens must be scoped to this machine. */
+  narrowed: boolean;
+  /** CLERK_MACHINE_ID: the machine an M2M JWT's scopes must name (Clerk checks opaque ones itself). */
+  machineId: string | undefined;
+}
+
 export async function verifyMachineJwt(
   token: string,
   type: MachineTokenType,
   pem: string,
   issuer: string,
+  scope: MachineScope,
 ): Promise<Verdict> {
   // An M2M JWT carries the M2M category or none (the SDK's verifyM2MJwt rule).
   const cat = jwtHeader(token)?.cat;
@@ -222,5 +230,10 @@ export async function verifyMachineJwt(
         : typeof claims.scope === "string"
           ? claims.scope.split(" ")
           : [];
+  // Clerk narrows an opaque M2M token to the machine whose key verifies it; a JWT is checked here, so it
+  // must name that machine among its scopes — and without the machine's id it cannot be told apart.
+  if (type === TokenType.M2M && scope.narrowed && !(scope.machineId && scopes.includes(scope.machineId))) {
+    return { reason: AuthFailure.MachineTokenNotScoped };
+  }
   return { identity: identity(type, sub, scopes) };
 }

@@ -20,6 +20,8 @@ export const AuthFailure = {
   MachineTokenInCookie: "machine-token-in-cookie",
   /** Clerk does not know the machine token (or it is not scoped to this machine). */
   MachineTokenUnknown: "machine-token-unknown",
+  /** An M2M JWT not scoped to this machine (CLERK_MACHINE_SECRET_KEY without a matching CLERK_MACHINE_ID). */
+  MachineTokenNotScoped: "machine-token-not-scoped",
   /** Clerk knows the machine token but it was revoked. */
   MachineTokenRevoked: "machine-token-revoked",
   /** A machine token this function accepts only when it acts for a user (`user_…` subject). */
