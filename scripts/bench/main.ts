@@ -80,7 +80,7 @@ async function measure(stand: StandIns, tokens: Tokens): Promise<Omit<MeasuredPa
   log(m2m ? "the Clerk stand-in issues opaque M2M tokens" : "no M2M tokens in the Clerk stand-in: n/a");
   const env = {
     SUPABASE_URL: stand.supabase.url,
-    SUPABASE_ANON_KEY: stand.env.SUPABASE_ANON_KEY!,
+    SUPABASE_PUBLISHABLE_KEY: stand.env.SUPABASE_PUBLISHABLE_KEY!,
     ...m2m?.env,
   };
   const upstreams = { clerk: stand.clerk.server, supabase: stand.supabase.server };
