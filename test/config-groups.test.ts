@@ -7,6 +7,7 @@ import { parseEnv } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Host, type Running, sourceHost } from "./support/hosts.ts";
 import { denoHost, nodeBundleHost } from "./support/process-hosts.ts";
+import { sourceWithSession } from "./support/source-session.ts";
 import { type Stack, startStack } from "./support/stack.ts";
 
 const root = resolve(import.meta.dirname, "..");
@@ -82,51 +83,40 @@ describe("a function depends only on the variables it uses", () => {
 });
 
 describe("log levels (source)", () => {
-  let stack: Stack;
-  let fns: Running;
-  let token: string;
-  beforeAll(async () => {
-    stack = await startStack();
-    fns = await sourceHost.start({ ...stack.env, CLERK_JWT_KEY: stack.clerk.jwtKeyPem });
-    token = await stack.clerk.mintSessionToken({ userId: "user_alice", ttlSeconds: 3600 });
-  });
-  afterAll(async () => {
-    await fns?.close();
-    await stack?.close();
-  });
-  const last = () => fns.logs().at(-1) as { level: string; status: number };
+  const session = sourceWithSession();
+  const last = () => session.fns.logs().at(-1) as { level: string; status: number };
 
   it("a 401 without any upstream → info", async () => {
-    await fns.call("protected");
+    await session.fns.call("protected");
     expect(last()).toMatchObject({ status: 401, level: "info" });
   });
 
   it("Clerk 500 → 502 logged at error", async () => {
-    stack.clerk.server.fault({
+    session.stack.clerk.server.fault({
       method: "GET",
       path: "/v1/users/user_alice",
       status: 500,
       body: "{}",
       times: 1,
     });
-    await fns.call("current-user", { headers: { authorization: `Bearer ${token}` } });
+    await session.fns.call("current-user", { headers: { authorization: `Bearer ${session.token}` } });
     expect(last()).toMatchObject({ status: 502, level: "error" });
   });
 
   it("Clerk 429 → 503 logged at error", async () => {
-    stack.clerk.server.fault({
+    session.stack.clerk.server.fault({
       method: "GET",
       path: "/v1/users/user_alice",
       status: 429,
       body: "{}",
       times: 1,
     });
-    await fns.call("current-user", { headers: { authorization: `Bearer ${token}` } });
+    await session.fns.call("current-user", { headers: { authorization: `Bearer ${session.token}` } });
     expect(last()).toMatchObject({ status: 503, level: "error" });
   });
 
   it("Clerk 422 on the update → 422 logged at warn", async () => {
-    stack.clerk.server.fault({
+    session.stack.clerk.server.fault({
       method: "PATCH",
       path: "/v1/users/user_alice",
       status: 422,
@@ -135,16 +125,16 @@ describe("log levels (source)", () => {
       }),
       times: 1,
     });
-    await fns.call("update-user", {
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    await session.fns.call("update-user", {
+      headers: { authorization: `Bearer ${session.token}`, "content-type": "application/json" },
       body: '{"firstName":"Ada"}',
     });
     expect(last()).toMatchObject({ status: 422, level: "warn" });
   });
 
   it("a user deleted at Clerk (404) → 401 logged at warn", async () => {
-    const ghost = await stack.clerk.mintSessionToken({ userId: "user_ghost", ttlSeconds: 600 });
-    await fns.call("current-user", { headers: { authorization: `Bearer ${ghost}` } });
+    const ghost = await session.stack.clerk.mintSessionToken({ userId: "user_ghost", ttlSeconds: 600 });
+    await session.fns.call("current-user", { headers: { authorization: `Bearer ${ghost}` } });
     expect(last()).toMatchObject({ status: 401, level: "warn" });
   });
 });

@@ -7,6 +7,7 @@ import { standInMode, tryItSite } from "../scripts/try-it.ts";
 import { Name } from "../shared/name.ts";
 import { type Running, sourceHost } from "./support/hosts.ts";
 import { denoHost } from "./support/process-hosts.ts";
+import { sourceWithSession } from "./support/source-session.ts";
 import { type Stack, startStack } from "./support/stack.ts";
 
 describe("names a person can type: blank-looking names", () => {
@@ -23,27 +24,19 @@ describe("names a person can type: blank-looking names", () => {
 });
 
 describe("update-user: a form body that is not UTF-8 once percent-decoded", () => {
-  let stack: Stack;
-  let fns: Running;
-  let token: string;
-  beforeAll(async () => {
-    stack = await startStack();
-    fns = await sourceHost.start({ ...stack.env, CLERK_JWT_KEY: stack.clerk.jwtKeyPem });
-    token = await stack.clerk.mintSessionToken({ userId: "user_alice", ttlSeconds: 3600 });
-  });
-  afterAll(async () => {
-    await fns?.close();
-    await stack?.close();
-  });
+  const session = sourceWithSession();
 
   it("firstName=%FF is a 400, not a name of U+FFFD stored at Clerk", async () => {
-    stack.resetCalls();
-    const res = await fns.call("update-user", {
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/x-www-form-urlencoded" },
+    session.stack.resetCalls();
+    const res = await session.fns.call("update-user", {
+      headers: {
+        authorization: `Bearer ${session.token}`,
+        "content-type": "application/x-www-form-urlencoded",
+      },
       body: "firstName=%FF%FE",
     });
     expect(res.status).toBe(400);
-    expect(stack.clerkCalls()).toEqual([]);
+    expect(session.stack.clerkCalls()).toEqual([]);
   });
 });
 
