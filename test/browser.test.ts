@@ -62,7 +62,13 @@ async function staticSite(port: number): Promise<Server> {
   return server;
 }
 
-const close = (server?: Server) => new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+// Chromium keeps (and pre-opens) connections: close them too, or close() waits for them to time out.
+const close = (server?: Server) =>
+  new Promise<void>((r) => {
+    if (!server) return r();
+    server.closeAllConnections();
+    server.close(() => r());
+  });
 
 describe.skipIf(skip)("the try-it page in headless Chromium", () => {
   let browser: Chromium;
