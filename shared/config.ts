@@ -7,7 +7,7 @@
 // group's `build` and in Config.
 import * as z from "zod/mini";
 import { readEnv } from "./env.ts";
-import { ErrorCode, HttpError } from "./errors.ts";
+import { ErrorCode, HttpError, misconfigured } from "./errors.ts";
 import { publicSupabaseKey } from "./supabase-key.ts";
 
 /** Unset and blank are the same thing: dashboards often save an emptied field as "". */
@@ -178,7 +178,7 @@ function group<N extends Name, T>(names: readonly N[], build: (env: Values<N>) =
   return {
     load() {
       const result = validate();
-      if ("problems" in result) throw misconfigured(result.problems);
+      if ("problems" in result) throw misconfigured(result.problems.join("; "));
       return result.value;
     },
     problems() {
@@ -187,11 +187,6 @@ function group<N extends Name, T>(names: readonly N[], build: (env: Values<N>) =
     },
   };
 }
-
-const misconfigured = (problems: string[]) =>
-  new HttpError(500, ErrorCode.ServerMisconfigured, "The server is misconfigured.", {
-    reason: `config: ${problems.join("; ")}`,
-  });
 
 /** What every function needs: Clerk, CORS and the upstream deadline. */
 const clerkCore = group(

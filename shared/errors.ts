@@ -31,6 +31,17 @@ export interface HttpErrorOptions {
   upstream?: { service: "clerk" | "supabase"; status?: number; code?: string };
 }
 
+/**
+ * A 500 for the operator to fix: the client sees only `server_misconfigured`; the log names what to set
+ * (never a value), and `upstream` when Clerk's answer revealed it.
+ */
+export function misconfigured(reason: string, upstream?: HttpErrorOptions["upstream"]): HttpError {
+  return new HttpError(500, ErrorCode.ServerMisconfigured, "The server is misconfigured.", {
+    reason: `config: ${reason}`,
+    upstream,
+  });
+}
+
 /** The one error type: throw it anywhere; the boundary in handler.ts turns it into the JSON error body. */
 export class HttpError extends Error {
   readonly status: number;

@@ -1,6 +1,7 @@
 // Which Supabase key supabase-data sends as `apikey`, and the guard that keeps a service key out of user
 // reads: a key that bypasses Row Level Security would hand every caller every row, whatever their token.
-import { ErrorCode, HttpError } from "./errors.ts";
+import { unverifiedPart } from "./auth/jwt.ts";
+import { misconfigured } from "./errors.ts";
 
 export interface SupabaseKeySources {
   /** `SUPABASE_PUBLISHABLE_KEY`: `sb_publishable_…`. */
@@ -10,11 +11,6 @@ export interface SupabaseKeySources {
   /** `SUPABASE_ANON_KEY`: the legacy anon JWT. */
   anonKey: string | undefined;
 }
-
-const misconfigured = (reason: string) =>
-  new HttpError(500, ErrorCode.ServerMisconfigured, "The server is misconfigured.", {
-    reason: `config: ${reason}`,
-  });
 
 /** The `default` entry of `SUPABASE_PUBLISHABLE_KEYS`; a value that is set but unusable is an error. */
 function defaultPublishableKey(json: string): string {
@@ -35,14 +31,7 @@ function defaultPublishableKey(json: string): string {
 
 /** The `role` claim of a legacy Supabase key (a JWT), or undefined when the key is not one. */
 function legacyRole(key: string): unknown {
-  const parts = key.split(".");
-  if (parts.length !== 3) return undefined;
-  try {
-    const payload = JSON.parse(atob(parts[1]!.replace(/-/g, "+").replace(/_/g, "/")));
-    return payload && typeof payload === "object" ? payload.role : undefined;
-  } catch {
-    return undefined;
-  }
+  return key.split(".").length === 3 ? unverifiedPart(key, 1)?.role : undefined;
 }
 
 /**

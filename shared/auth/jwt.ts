@@ -40,6 +40,20 @@ const utf8 = new TextDecoder();
 /** JSON text of a part: printable ASCII as is (every Clerk header and payload), anything else as UTF-8. */
 const textOf = (binary: string) => (/[^\x20-\x7e]/.test(binary) ? utf8.decode(bytesOf(binary)) : binary);
 
+/**
+ * One part of a JWT (0 header, 1 payload) read as a JSON object without verifying anything, leniently
+ * (atob), for routing decisions such as a token's type, a key id or an expiry we minted ourselves.
+ */
+export function unverifiedPart(token: string, index: 0 | 1): Record<string, unknown> | undefined {
+  try {
+    const part = token.split(".", 3)[index] ?? "";
+    const parsed: unknown = JSON.parse(atob(part.replace(/-/g, "+").replace(/_/g, "/")));
+    return parsed && typeof parsed === "object" ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The decoded token, or undefined when @clerk/backend's decodeJwt would report it as malformed. */
 export function decodeJwt(token: string): DecodedJwt | undefined {
   const parts = token.split(".");

@@ -1,4 +1,5 @@
 // What a request presents as credentials, read as @clerk/backend reads it.
+import { unverifiedPart } from "./jwt.ts";
 
 /** The Authorization header token as @clerk/backend reads it: scheme `Bearer` (case-sensitive) or bare. */
 export function bearerToken(req: Request): string | undefined {
@@ -72,13 +73,7 @@ let lastHeader: { token: string; header: Record<string, unknown> | undefined } |
 /** The JOSE header of a token, or undefined when the token is not even shaped like a JWT. */
 export function jwtHeader(token: string): Record<string, unknown> | undefined {
   if (lastHeader?.token === token) return lastHeader.header;
-  let header: Record<string, unknown> | undefined;
-  try {
-    const parsed = JSON.parse(atob(token.split(".", 1)[0]!.replace(/-/g, "+").replace(/_/g, "/")));
-    header = parsed && typeof parsed === "object" ? parsed : undefined;
-  } catch {
-    header = undefined;
-  }
+  const header = unverifiedPart(token, 0);
   lastHeader = { token, header };
   return header;
 }

@@ -7,10 +7,11 @@
 import type { ClerkClient } from "@clerk/backend";
 import { isClerkAPIResponseError } from "@clerk/backend/errors";
 import type { Config } from "../config.ts";
-import { ErrorCode, HttpError } from "../errors.ts";
+import { type HttpError, misconfigured } from "../errors.ts";
 import { unauthorized } from "../http.ts";
 import { callClerk, clerkError, upstreamHttpError, withDeadline } from "../upstream.ts";
 import { clerkClient, type SessionSignedIn } from "./index.ts";
+import { unverifiedPart } from "./jwt.ts";
 import { AuthFailure } from "./reasons.ts";
 
 const MAX_ENTRIES = 1_000;
@@ -33,12 +34,8 @@ interface Entry {
 
 /** `exp` of a JWT in epoch ms, or undefined when it has none we can read (then it is used once). */
 function expiryMs(jwt: string): number | undefined {
-  try {
-    const payload = JSON.parse(atob(jwt.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/")));
-    return typeof payload?.exp === "number" ? payload.exp * 1000 : undefined;
-  } catch {
-    return undefined;
-  }
+  const exp = unverifiedPart(jwt, 1)?.exp;
+  return typeof exp === "number" ? exp * 1000 : undefined;
 }
 
 export class TemplateTokenCache {
@@ -156,9 +153,8 @@ async function templateNotFound(
     rememberEnded(sessionId);
     return unauthorized(AuthFailure.SessionEnded, true);
   }
-  return new HttpError(500, ErrorCode.ServerMisconfigured, "The server is misconfigured.", {
-    reason:
-      "config: CLERK_SUPABASE_TEMPLATE names a JWT template Clerk does not have; create it (Dashboard → JWT templates) or set CLERK_SUPABASE_TEMPLATE=none",
-    upstream: { service: "clerk", status: 404 },
-  });
+  return misconfigured(
+    "CLERK_SUPABASE_TEMPLATE names a JWT template Clerk does not have; create it (Dashboard → JWT templates) or set CLERK_SUPABASE_TEMPLATE=none",
+    { service: "clerk", status: 404 },
+  );
 }

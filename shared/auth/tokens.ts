@@ -1,5 +1,6 @@
 // Which kind of Clerk token a credential is, told from its prefix or its JWT header (and, only for a JWT
 // without a category, its `sub`), as @clerk/backend tells them apart; and what each function accepts.
+import { unverifiedPart } from "./jwt.ts";
 
 export const TokenType = {
   Session: "session_token",
@@ -77,13 +78,8 @@ export function jwtTokenType(
 }
 
 function subjectOf(token: string): string | undefined {
-  try {
-    const part = token.split(".")[1] ?? "";
-    const sub = JSON.parse(atob(part.replace(/-/g, "+").replace(/_/g, "/")))?.sub;
-    return typeof sub === "string" ? sub : undefined;
-  } catch {
-    return undefined;
-  }
+  const sub = unverifiedPart(token, 1)?.sub;
+  return typeof sub === "string" ? sub : undefined;
 }
 
 /** Who a verified token speaks for: the one shape every token type is turned into. */
