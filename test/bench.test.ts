@@ -3,8 +3,15 @@
 // "n/a" exactly when the Clerk stand-in issues no M2M tokens, the goals say n/a rather than failing, and
 // the README generator replaces exactly the marked section.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { countTrips, resetTrips, setDistance } from "../scripts/bench/distance.ts";
+import {
+  countTrips,
+  recordedTrips,
+  replayTrips,
+  resetTrips,
+  setDistance,
+} from "../scripts/bench/distance.ts";
 import { benchGoals } from "../scripts/bench/goals.ts";
+import type { LatencyResult } from "../scripts/bench/latency.ts";
 import { mintM2M } from "../scripts/bench/m2m.ts";
 import { END_MARKER, replaceSection, START_MARKER } from "../scripts/bench/readme.ts";
 import type { VariantSummary } from "../scripts/bench/warm-load.ts";
@@ -47,6 +54,42 @@ describe("upstream distance", () => {
   });
 });
 
+describe("round trips sent again", () => {
+  it("replays the recorded requests as they were sent, and never counts the replays", async () => {
+    const upstreams = { clerk: stand.clerk.server, supabase: stand.supabase.server };
+    resetTrips(upstreams);
+    const patch = { first_name: "Replayed" };
+    await fetch(`${stand.clerk.url}/v1/users/user_bob?x=1`, {
+      method: "PATCH",
+      headers: { authorization: `Bearer ${stand.clerk.secretKey}`, "content-type": "application/json" },
+      body: JSON.stringify(patch),
+    }).then((res) => res.arrayBuffer());
+    await fetch(`${stand.supabase.url}/rest/v1/tasks?select=id`, {
+      headers: { apikey: stand.supabase.publishableKey },
+    }).then((res) => res.arrayBuffer());
+    const trips = recordedTrips(upstreams);
+    expect(trips.map((t) => [t.init.method, new URL(t.url).pathname + new URL(t.url).search])).toEqual([
+      ["PATCH", "/v1/users/user_bob?x=1"],
+      ["GET", "/rest/v1/tasks?select=id"],
+    ]);
+
+    await replayTrips(trips);
+    const [, replayed] = stand.clerk.server.requests;
+    expect(replayed).toMatchObject({ method: "PATCH", path: "/v1/users/user_bob", search: "?x=1" });
+    expect(JSON.parse(replayed!.body)).toEqual(patch);
+    expect(replayed!.headers.authorization).toBe(`Bearer ${stand.clerk.secretKey}`);
+    expect(stand.supabase.server.requests[1]?.headers.apikey).toBe(stand.supabase.publishableKey);
+    expect(countTrips(upstreams)).toEqual({ clerk: 1, jwks: 0, supabase: 1 });
+    // Only the functions' own requests are ever replayed, not the bench's replays of them.
+    expect(recordedTrips(upstreams)).toHaveLength(2);
+  });
+
+  it("fails loudly when a replay is refused, rather than timing an error", async () => {
+    const trip = { url: `${stand.supabase.url}/rest/v1/tasks`, init: { method: "GET", headers: {} } };
+    await expect(replayTrips([trip])).rejects.toThrow(/got 401/);
+  });
+});
+
 describe("M2M detection", () => {
   it("mints an opaque token exactly when the Clerk stand-in knows machines", async () => {
     const m2m = await mintM2M(stand.clerk);
@@ -75,6 +118,32 @@ describe("M2M detection", () => {
     expect(byName("node, reused opaque M2M")).toMatchObject({ measured: "n/a", met: null });
     expect(byName("node, reused token: protected / floor")).toMatchObject({ met: true });
     expect(byName("node, fresh token: protected / floor")).toMatchObject({ met: null });
+  });
+});
+
+describe("latency goal", () => {
+  const result = (p50: number, supabaseTrips: number) =>
+    ({
+      fn: "supabase-data",
+      runtime: "deno",
+      minTrips: { clerk: 0, supabase: 1 },
+      floorMs: 20,
+      upstreamMs: 22.5,
+      ownMs: p50 - 22.5,
+      warm: { p50, p99: p50, requests: 100, trips: { clerk: 0, jwks: 0, supabase: supabaseTrips } },
+    }) as LatencyResult;
+  const goal = (l: LatencyResult) =>
+    benchGoals({ latency: [l], coldLoad: [], memory: [], load: [] }).find((g) =>
+      g.goal.startsWith("warm p50"),
+    );
+
+  it("allows 3 ms over the function's trips sent directly", () => {
+    expect(goal(result(25.4, 1))).toMatchObject({ target: "≤ 25.5 ms", met: true });
+    expect(goal(result(25.6, 1))).toMatchObject({ met: false });
+  });
+
+  it("fails a function that makes more trips than it needs, however fast they were", () => {
+    expect(goal(result(24, 2))).toMatchObject({ met: false });
   });
 });
 

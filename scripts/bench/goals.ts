@@ -22,8 +22,15 @@ export interface MemoryResult {
   hwmMiB?: number;
 }
 
-/** Warm p50 within 3 ms of what the function's unavoidable round trips cost at this distance. */
+/**
+ * Warm p50 within 3 ms of the function's round trips, and no more trips than it needs. A round trip is
+ * what the same upstream request costs sent straight from the bench (see LatencyResult.upstreamMs): the
+ * distance alone leaves out the upstream's own work, which no function can save (the Supabase
+ * stand-in's Postgres query with Row Level Security takes ~2 ms, as a real one takes some).
+ */
 export const LATENCY_SLACK_MS = 3;
+
+export const latencyBudget = (l: LatencyResult) => l.upstreamMs + LATENCY_SLACK_MS;
 export const COLD_LOAD_BUDGET_MS = 25;
 
 // Throughput ratios are taken per round (the two ran back to back in the same block) and the median of
@@ -36,13 +43,14 @@ export function pairedRatio(a: VariantSummary, b: VariantSummary) {
 
 function latencyGoals(latency: LatencyResult[]): Goal[] {
   return latency.map((l) => {
-    const budget = l.floorMs + LATENCY_SLACK_MS;
+    const budget = latencyBudget(l);
     const trips = `${fmt(l.warm.trips.clerk, 2)} Clerk + ${fmt(l.warm.trips.supabase, 2)} Supabase trips/request`;
+    const fewest = l.warm.trips.clerk <= l.minTrips.clerk && l.warm.trips.supabase <= l.minTrips.supabase;
     return {
-      goal: `warm p50 ${l.runtime}/${l.fn} (${l.minTrips.clerk} Clerk + ${l.minTrips.supabase} Supabase trips at least)`,
-      target: `≤ ${fmt(budget, 0)} ms`,
-      measured: `${fmt(l.warm.p50, 1)} ms (${trips})`,
-      met: l.warm.p50 <= budget,
+      goal: `warm p50 ${l.runtime}/${l.fn}: its trips sent directly + ${LATENCY_SLACK_MS} ms, with ${l.minTrips.clerk} Clerk + ${l.minTrips.supabase} Supabase trips at most`,
+      target: `≤ ${fmt(budget, 1)} ms`,
+      measured: `${fmt(l.warm.p50, 1)} ms (${trips}; sent directly ${fmt(l.upstreamMs, 1)} ms)`,
+      met: fewest && l.warm.p50 <= budget,
     };
   });
 }

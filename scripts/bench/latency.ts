@@ -5,7 +5,16 @@
 import { FUNCTION_NAMES, type FunctionName } from "../lib/functions.ts";
 import type { ServerProcess } from "../lib/process.ts";
 import type { ClerkStandIn } from "../stand-ins/clerk.ts";
-import { countTrips, perRequest, resetTrips, type TripCount, type Upstreams } from "./distance.ts";
+import {
+  countTrips,
+  perRequest,
+  recordedTrips,
+  replayTrips,
+  resetTrips,
+  type Trip,
+  type TripCount,
+  type Upstreams,
+} from "./distance.ts";
 import { distance, log, opts } from "./options.ts";
 import {
   AUTHORIZED_PARTY,
@@ -31,8 +40,9 @@ export interface LatencyResult {
   minTrips: { clerk: number; supabase: number };
   floorMs: number;
   /**
-   * What the warm request's round trips cost measured from the bench itself (distance plus the
-   * stand-ins' own time and timer slack), and the rest of the warm p50: the function's own time.
+   * p50 of the warm request's own upstream requests sent again straight from the bench, interleaved
+   * with the warm requests (distance, the stand-ins' own work, loopback HTTP), and the rest of the warm
+   * p50: the function's own time.
    */
   upstreamMs: number;
   ownMs: number;
@@ -76,44 +86,31 @@ export interface LatencyContext {
   reusedToken: string;
 }
 
-export interface Rtt {
-  clerk: number;
-  supabase: number;
-}
-
-async function medianRtt(url: string, headers: Record<string, string>): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < 15; i++) {
-    const t0 = performance.now();
-    await (await fetch(url, { headers })).arrayBuffer();
-    times.push(performance.now() - t0);
-  }
-  return median(times.slice(3));
-}
-
-/** One cheap request to each stand-in straight from the bench: what a round trip costs as injected. */
-export async function calibrate(ctx: LatencyContext): Promise<Rtt> {
-  return {
-    clerk: await medianRtt(`${ctx.clerk.url}/v1/jwks`, { authorization: `Bearer ${ctx.clerk.secretKey}` }),
-    // Refused at the gateway, before any query: only the distance and the HTTP exchange.
-    supabase: await medianRtt(`${ctx.env.SUPABASE_URL}/rest/v1/`, {}),
-  };
-}
-
 const newSessionToken = (ctx: LatencyContext) =>
   ctx.clerk.mintSessionToken({ userId: "user_alice", ttlSeconds: 3600 });
 
-/** Requests run one after another; each one's time, and the round trips they made together. */
-async function timedRequests(ctx: LatencyContext, server: ServerProcess, id: Id, tokens: string[]) {
+/**
+ * Requests run one after another; each one's time, and the round trips they made together. With
+ * `replay`, those upstream requests are sent again straight from the bench after each request.
+ */
+async function timedRequests(
+  ctx: LatencyContext,
+  server: ServerProcess,
+  id: Id,
+  tokens: string[],
+  replay: Trip[] = [],
+) {
   resetTrips(ctx.upstreams);
   const times: number[] = [];
+  const replayTimes: number[] = [];
   for (const token of tokens) {
     const t0 = performance.now();
     const status = await callFunction(server.url, id.runtime, id.fn, token);
     times.push(performance.now() - t0);
     if (status !== 200) throw new Error(`${id.runtime}/${id.fn}: got ${status}\n${server.tail()}`);
+    if (replay.length > 0) replayTimes.push(await replayTrips(replay));
   }
-  return { times, trips: perRequest(countTrips(ctx.upstreams), tokens.length) };
+  return { times, replayTimes, trips: perRequest(countTrips(ctx.upstreams), tokens.length) };
 }
 
 interface Id {
@@ -145,19 +142,29 @@ async function newIsolates(ctx: LatencyContext, id: Id) {
   return { server: server!, listenMs, firstMs, median: median(firstMs), trips };
 }
 
-async function measureOne(ctx: LatencyContext, id: Id, rtt: Rtt): Promise<LatencyResult> {
+async function measureOne(ctx: LatencyContext, id: Id): Promise<LatencyResult> {
   const isolate = await newIsolates(ctx, id);
   const { server } = isolate;
   try {
     await timedRequests(ctx, server, id, Array(5).fill(ctx.reusedToken));
-    const warm = await timedRequests(ctx, server, id, Array(opts.latencyRequests).fill(ctx.reusedToken));
+    // What one warm request sends upstream, sent again after each warm request: side by side in time,
+    // so drift and timer slack weigh on both alike.
+    await timedRequests(ctx, server, id, [ctx.reusedToken]);
+    const replay = recordedTrips(ctx.upstreams);
+    const warm = await timedRequests(
+      ctx,
+      server,
+      id,
+      Array(opts.latencyRequests).fill(ctx.reusedToken),
+      replay,
+    );
     const sessionTokens = await Promise.all(
       Array.from({ length: Math.min(10, opts.latencyRequests) }, () => newSessionToken(ctx)),
     );
     const fresh = await timedRequests(ctx, server, id, sessionTokens);
     const sorted = Float64Array.from(warm.times).sort();
     const minTrips = MIN_TRIPS[id.fn];
-    const upstreamMs = warm.trips.clerk * rtt.clerk + warm.trips.supabase * rtt.supabase;
+    const upstreamMs = warm.replayTimes.length > 0 ? median(warm.replayTimes) : 0;
     const p50 = percentile(sorted, 50);
     return {
       ...id,
@@ -184,18 +191,17 @@ async function measureOne(ctx: LatencyContext, id: Id, rtt: Rtt): Promise<Latenc
   }
 }
 
-export async function latencyPhase(ctx: LatencyContext): Promise<{ rtt: Rtt; results: LatencyResult[] }> {
-  const rtt = await calibrate(ctx);
-  log(
-    `latency: a direct round trip takes ${rtt.clerk.toFixed(1)} ms to Clerk, ${rtt.supabase.toFixed(1)} ms to Supabase`,
-  );
+export async function latencyPhase(
+  ctx: LatencyContext,
+  functions: readonly FunctionName[] = FUNCTION_NAMES,
+): Promise<LatencyResult[]> {
   const results: LatencyResult[] = [];
   for (const runtime of ["node", "deno"] as const) {
-    for (const fn of FUNCTION_NAMES) {
+    for (const fn of functions) {
       log(`latency: ${runtime}/${fn}`);
-      results.push(await measureOne(ctx, { fn, runtime }, rtt));
+      results.push(await measureOne(ctx, { fn, runtime }));
     }
   }
   resetTrips(ctx.upstreams);
-  return { rtt, results };
+  return results;
 }

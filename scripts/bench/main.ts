@@ -1,7 +1,7 @@
 // Benchmark: performance as users feel it and as the platforms bill it, per function, on Node (the
 // Netlify bundles, dist/netlify) and Deno (the Supabase bundles under `deno serve`), in one run:
 //   node scripts/bench/main.ts [--quick] [--clerk-ms 40] [--supabase-ms 20] [--readme] [--check] [--no-pin]
-//        [--rounds 4] [--duration 3] [--warmup 1] [--cold-runs 10] [--tokens 12000]
+//        [--allow-idle] [--rounds 4] [--duration 3] [--warmup 1] [--cold-runs 10] [--tokens 12000]
 //        [--latency-requests 100] [--isolate-runs 3]                                     (npm run bench)
 //   - cold load: each bundle's import in a fresh process vs hello-world (cold-load.ts);
 //   - round trips and latency with the stand-ins at a distance: trips per request counted at the
@@ -21,9 +21,10 @@ import { bundleBenchFunctions } from "./bundles.ts";
 import { coldLoadPhase } from "./cold-load.ts";
 import { setDistance } from "./distance.ts";
 import { functionLoadPhase } from "./function-load.ts";
+import { holdCpusAwake } from "./idle.ts";
 import { type LatencyContext, latencyPhase } from "./latency.ts";
 import { mintM2M } from "./m2m.ts";
-import { checkGoals, distance, log, opts, writeReadme } from "./options.ts";
+import { allowIdle, checkGoals, distance, log, opts, writeReadme } from "./options.ts";
 import { buildResult, type GitState, type MeasuredParts, report } from "./report.ts";
 import { AUTHORIZED_PARTY, childPids, killChildren, pinSelf, stopBenchServer } from "./servers.ts";
 import { loadPhase, mintTokens, startServers, summarize, type Tokens, variantsFor } from "./warm-load.ts";
@@ -89,7 +90,8 @@ async function measure(stand: StandIns, tokens: Tokens): Promise<Omit<MeasuredPa
   const [coldLoad, coldForeign] = await withForeign(coldLoadPhase);
   setDistance(upstreams.clerk, distance.clerkMs);
   setDistance(upstreams.supabase, distance.supabaseMs);
-  const [latency, latencyForeign] = await withForeign(() => latencyPhase(ctx));
+  const release = allowIdle ? undefined : holdCpusAwake();
+  const [latency, latencyForeign] = await withForeign(() => latencyPhase(ctx)).finally(release);
   setDistance(upstreams.clerk, 0);
   setDistance(upstreams.supabase, 0);
   const [warm, loadForeign] = await withForeign(() => protectedLoad(stand, tokens, env));
@@ -98,8 +100,8 @@ async function measure(stand: StandIns, tokens: Tokens): Promise<Omit<MeasuredPa
     m2m: m2m !== undefined,
     tokenPool: tokens.pool.length,
     maxFreshRequestsPerServer: warm.maxFresh,
-    latency: latency.results,
-    upstreamRtt: latency.rtt,
+    latency,
+    latencyCpusPolling: release !== undefined,
     coldLoad,
     load: warm.load,
     functions,

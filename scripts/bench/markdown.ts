@@ -3,7 +3,7 @@
 
 import type { TripCount } from "./distance.ts";
 import { formatNumber as fmt, formatKib, formatPercent, formatRatio, markdownTable } from "./format.ts";
-import { COLD_LOAD_BUDGET_MS, LATENCY_SLACK_MS, pairedRatio } from "./goals.ts";
+import { COLD_LOAD_BUDGET_MS, latencyBudget, pairedRatio } from "./goals.ts";
 import type { BenchResult } from "./report.ts";
 
 const right = (n: number) => Array.from({ length: n }, () => "---:");
@@ -27,8 +27,8 @@ function summaryLines(r: BenchResult): string[] {
     `- commit ${r.git.commit}${dirty}; ${r.machine.cpuModel} × ${r.machine.cores} cores; Node ${r.versions.node}, ${r.versions.deno}; ${pin}`,
     `- other processes used ${formatPercent(f.coldLoad)} of the machine's CPU during the cold loads, ${formatPercent(f.latency)} during the latency runs, ${formatPercent(f.load)} during the protected load rounds (per round, warm-up first: ${f.loadRounds.map(formatPercent).join(", ")}), ${formatPercent(f.functions)} during the per-function load${noisy}`,
     `- upstream distance: every request to the Clerk stand-in takes ${r.distance.clerkMs} ms longer, to the Supabase stand-in ${r.distance.supabaseMs} ms (\`--clerk-ms\`, \`--supabase-ms\`)`,
-    `- a direct round trip from the bench (a cheap request) took ${fmt(r.upstreamRtt.clerk, 1)} ms to the Clerk stand-in, ${fmt(r.upstreamRtt.supabase, 1)} ms to Supabase's; "own ms" = warm p50 − the warm trips × those`,
-    `- latency: JWKS mode, one request at a time over one connection; ${o.latencyRequests} warm requests with one session token, up to 10 requests each with a new session's token, ${o.isolateRuns} fresh processes each asked once`,
+    `- "trips sent directly": after each warm request, the upstream requests it made are sent again straight from the bench (same method, path, headers and body), so their cost — distance, the stand-ins' own work (the Supabase stand-in's Postgres query), loopback HTTP — is measured side by side; "own ms" = warm p50 − their p50`,
+    `- latency: JWKS mode, one request at a time over one connection; ${r.latencyCpusPolling ? "idle CPUs kept polling (`/dev/cpu_dma_latency` = 0), so no vCPU wake-up latency (`--allow-idle` to measure with it)" : "CPUs allowed to halt when idle (vCPU wake-ups included)"}; ${o.latencyRequests} warm requests with one session token, up to 10 requests each with a new session's token, ${o.isolateRuns} fresh processes each asked once`,
     `- load: autocannon, ${o.connections} connections, networkless, upstreams at zero distance; protected vs floor in ${o.rounds} interleaved rounds × ${o.duration} s after a ${o.warmup} s warm-up; every function ${o.duration} s after a ${o.warmup} s warm-up; CPU = the server process's utime + stime from /proc per answered request`,
     `- fresh tokens: ${fmt(r.tokenPool)} distinct valid tokens walked in order per server (busiest: ${fmt(r.maxFreshRequestsPerServer)} fresh-token requests); M2M: ${r.m2m ? "one reused opaque M2M token from the stand-in" : "n/a (the Clerk stand-in does not issue M2M tokens on this commit)"}`,
   ];
@@ -41,7 +41,9 @@ function latencyTable(r: BenchResult): string {
     trips(l.warm.trips),
     fmt(l.warm.p50, 1),
     fmt(l.warm.p99, 1),
-    `≤ ${fmt(l.floorMs + LATENCY_SLACK_MS, 0)}`,
+    fmt(l.floorMs, 0),
+    fmt(l.upstreamMs, 1),
+    `≤ ${fmt(latencyBudget(l), 1)}`,
     fmt(l.ownMs, 1),
     `${fmt(l.newSession.median, 1)} (${trips(l.newSession.trips)})`,
     `${fmt(l.newIsolate.median, 1)} (${trips(l.newIsolate.trips)})`,
@@ -53,13 +55,15 @@ function latencyTable(r: BenchResult): string {
       "warm trips/req Clerk / Supabase",
       "warm p50 ms",
       "warm p99 ms",
+      "distance ms",
+      "trips sent directly p50 ms",
       "p50 goal ms",
       "own ms",
       "new session ms (trips)",
       "new isolate 1st request ms (trips)",
     ],
     rows,
-    ["---", "---", "---:", ...right(6)],
+    ["---", "---", "---:", ...right(8)],
   );
 }
 

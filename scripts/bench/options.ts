@@ -15,6 +15,7 @@ const { values: args } = parseArgs({
     "supabase-ms": { type: "string", default: "20" },
     quick: { type: "boolean", default: false },
     "no-pin": { type: "boolean", default: false },
+    "allow-idle": { type: "boolean", default: false },
     readme: { type: "boolean", default: false },
     check: { type: "boolean", default: false },
   },
@@ -61,6 +62,8 @@ for (const [name, value] of Object.entries(distance)) {
 export const quick = args.quick;
 /** --no-pin: leave CPU placement to the scheduler. */
 export const noPin = args["no-pin"];
+/** --allow-idle: let CPUs halt between requests during the latency runs (see idle.ts). */
+export const allowIdle = args["allow-idle"];
 /** --readme: also rewrite README.md's benchmark section from the JSON this run wrote. */
 export const writeReadme = args.readme;
 /** --check: exit 1 when a goal is not met (for a quiet machine; a busy one misses goals by noise). */

@@ -9,7 +9,7 @@ import type { Size } from "./bundles.ts";
 import type { ColdLoad } from "./cold-load.ts";
 import type { FunctionLoad } from "./function-load.ts";
 import { benchGoals, type Goal, type MemoryResult } from "./goals.ts";
-import type { LatencyResult, Rtt } from "./latency.ts";
+import type { LatencyResult } from "./latency.ts";
 import { renderMarkdown } from "./markdown.ts";
 import { distance, log, opts, startedAt } from "./options.ts";
 import { LATEST_JSON, updateReadme } from "./readme.ts";
@@ -46,8 +46,8 @@ export interface BenchResult {
   /** Whether the Clerk stand-in issued an opaque M2M token (machine tokens on this commit). */
   m2m: boolean;
   latency: LatencyResult[];
-  /** A cheap request to each stand-in straight from the bench, at the injected distance (median ms). */
-  upstreamRtt: Rtt;
+  /** Idle CPUs were kept polling during the latency runs (idle.ts). */
+  latencyCpusPolling: boolean;
   coldLoad: ColdLoad[];
   load: VariantSummary[];
   functions: FunctionLoad[];
