@@ -10,7 +10,14 @@ import { JwksStore, JwksUnavailable } from "./jwks.ts";
 import { OpaqueTokenVerifier, type Verdict, verifyMachineJwt } from "./machine.ts";
 import { foreignWrite, isForeignWrite } from "./origin.ts";
 import { AuthFailure, fromSdk } from "./reasons.ts";
-import { bearerToken, hasSessionCookie, jwtHeader, readCookies, withoutClerkFlowState } from "./request.ts";
+import {
+  bearerToken,
+  hasSessionCookie,
+  jwtHeader,
+  NO_COOKIES,
+  readCookies,
+  withoutClerkFlowState,
+} from "./request.ts";
 import { TokenCache } from "./token-cache.ts";
 import {
   type Accept,
@@ -164,9 +171,10 @@ export async function authenticate(req: Request, config: Config, opts: Authentic
   // The SDK reads a header token alone (cookies are ignored then), so a verified one can be remembered.
   const known = bearer && opts.accepts.session ? isolate.verified.get(bearer) : undefined;
   if (known) return sessionSignedIn(known.userId, known.sessionId, bearer!);
-  const jar = readCookies(req);
+  // With a header token the SDK ignores cookies, and so does everything below: they are not even read.
+  const jar = bearer ? NO_COOKIES : readCookies(req);
   const sessionCookie = hasSessionCookie(jar);
-  const hasAuthorization = req.headers.has("authorization");
+  const hasAuthorization = bearer !== undefined || req.headers.has("authorization");
   const tokenPresented = hasAuthorization || sessionCookie;
   let tokenType: TokenType | undefined;
   const signedOut = (reason: AuthFailure): SignedOut => ({

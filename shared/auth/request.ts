@@ -32,6 +32,9 @@ export function readCookies(req: Request): CookieJar {
   return { values, ambiguousSession };
 }
 
+/** The jar of a request whose cookies are not read. Shared, so never written to. */
+export const NO_COOKIES: CookieJar = { values: new Map(), ambiguousSession: false };
+
 export const hasSessionCookie = (jar: CookieJar) =>
   [...jar.values.keys()].some((k) => k.startsWith("__session"));
 
