@@ -31,6 +31,7 @@ export interface MemoryResult {
 export const LATENCY_SLACK_MS = 3;
 
 export const latencyBudget = (l: LatencyResult) => l.upstreamMs + LATENCY_SLACK_MS;
+
 export const COLD_LOAD_BUDGET_MS = 25;
 
 // Throughput ratios are taken per round (the two ran back to back in the same block) and the median of

@@ -191,13 +191,10 @@ async function measureOne(ctx: LatencyContext, id: Id): Promise<LatencyResult> {
   }
 }
 
-export async function latencyPhase(
-  ctx: LatencyContext,
-  functions: readonly FunctionName[] = FUNCTION_NAMES,
-): Promise<LatencyResult[]> {
+export async function latencyPhase(ctx: LatencyContext): Promise<LatencyResult[]> {
   const results: LatencyResult[] = [];
   for (const runtime of ["node", "deno"] as const) {
-    for (const fn of functions) {
+    for (const fn of FUNCTION_NAMES) {
       log(`latency: ${runtime}/${fn}`);
       results.push(await measureOne(ctx, { fn, runtime }));
     }
