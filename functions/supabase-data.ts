@@ -30,27 +30,31 @@ function parseLimit(url: URL): number {
 
 /** Clerk's "Retrieving data from external sources" example, actually reading Supabase as the user. */
 export default defineFunction({
-  name: "supabase-data",
+  summary: "The caller's rows of DATA_TABLE, read from Supabase under Row Level Security.",
   method: "GET",
   // Row Level Security needs a user session (and the template token is minted from it).
   accepts: ["session_token"],
-  async handle(req, ctx) {
-    const auth = await ctx.requireAuth();
+  query: { limit: { schema: Limit, description: "Rows to return" } },
+  response: { schema: z.strictObject({ data: z.array(z.record(z.string(), z.unknown())) }) },
+  example: { query: "limit=5" },
+  invalidExample: { query: "limit=0" },
+  upstream: { supabase: 1 },
+  // supabase-js is most of this bundle.
+  budgetKiB: 480,
+  async handle(req, { auth, config, remainingMs }) {
     const limit = parseLimit(new URL(req.url));
     // Before any upstream call: a missing key or one that bypasses Row Level Security is a 500.
-    const supabase = requireSupabase(ctx.config);
+    const supabase = requireSupabase(config);
     // A Clerk JWT template token (the seed's flow), or with Supabase's native Clerk integration the
     // caller's own session token, which Supabase verifies against Clerk's keys.
-    const template = ctx.config.supabaseTemplate;
-    const accessToken = template
-      ? await templateToken(ctx.config, auth, template, ctx.remainingMs())
-      : auth.token;
+    const template = config.supabaseTemplate;
+    const accessToken = template ? await templateToken(config, auth, template, remainingMs()) : auth.token;
     const rows = await selectRows({
       ...supabase,
       accessToken,
-      table: ctx.config.dataTable,
+      table: config.dataTable,
       limit,
-      timeoutMs: ctx.remainingMs(),
+      timeoutMs: remainingMs(),
     });
     return json({ data: rows });
   },

@@ -1,47 +1,43 @@
 import * as z from "zod/mini";
 import { clerkClient } from "../shared/auth/index.ts";
-import { readBody } from "../shared/body.ts";
 import { ErrorCode, HttpError } from "../shared/errors.ts";
 import { defineFunction } from "../shared/handler.ts";
-import { json, unauthorized } from "../shared/http.ts";
+import { json } from "../shared/http.ts";
 import { Name } from "../shared/name.ts";
 import { fetchUser } from "../shared/user.ts";
-import { validate } from "../shared/validation.ts";
+import { UserBody } from "../shared/user-schema.ts";
 
-const MAX_BODY_BYTES = 16 * 1024;
-
-const UpdateUserBody = z.strictObject({ firstName: z.optional(Name), lastName: z.optional(Name) }).check(
-  z.refine((b) => b.firstName !== undefined || b.lastName !== undefined, {
-    message: "Give firstName, lastName or both.",
-  }),
-);
-
-/** Browsers navigating or posting forms get the seed's redirect; API clients asking only for JSON get 401. */
-function wantsJsonOnly(req: Request): boolean {
-  const accept = req.headers.get("accept") ?? "";
-  return accept.includes("application/json") && !accept.includes("text/html");
-}
+export const UpdateUserBody = z
+  .strictObject({ firstName: z.optional(Name), lastName: z.optional(Name) })
+  .check(
+    z.refine((b) => b.firstName !== undefined || b.lastName !== undefined, {
+      message: "Give firstName, lastName or both.",
+    }),
+  )
+  // The refinement has no JSON Schema form of its own; the OpenAPI document says it this way.
+  .register(z.globalRegistry, { minProperties: 1 });
 
 /** Clerk's "Interacting with Clerk's API" example: update the signed-in user's name. */
 export default defineFunction({
-  name: "update-user",
+  summary: "Sets the signed-in user's first and/or last name through Clerk's Backend API.",
+  description:
+    "A signed-out browser is redirected (303) to SIGN_IN_URL; a client whose Accept is only " +
+    "application/json gets 401. A 504 means the outcome is unknown: read current-user again.",
   method: "POST",
   // Writes to a user need the person signed in, not a script.
   accepts: ["session_token"],
-  async handle(req, ctx) {
-    const auth = await ctx.auth();
-    if (!auth.signedIn) {
-      if (wantsJsonOnly(req)) throw unauthorized(auth.reason, auth.tokenPresented);
-      // The seed's NextResponse.redirect('/sign-in') needs an absolute URL; 303 turns the POST into a GET.
-      return new Response(null, {
-        status: 303,
-        headers: { location: new URL(ctx.config.signInUrl, req.url).href },
-      });
-    }
-    const params = validate(UpdateUserBody, await readBody(req, MAX_BODY_BYTES));
+  body: { schema: UpdateUserBody },
+  response: { schema: UserBody, name: "UserBody" },
+  // The seed's NextResponse.redirect('/sign-in') for a signed-out browser.
+  signedOut: "redirect",
+  example: { body: { firstName: "Alice" } },
+  invalidExample: { body: { firstName: "" } },
+  upstream: { clerk: 1 },
+  async handle(_req, { auth, body, config, remainingMs }) {
+    const params = await body();
     try {
-      const user = await fetchUser(ctx.remainingMs(), auth.userId, () =>
-        clerkClient(ctx.config).users.updateUser(auth.userId, params),
+      const user = await fetchUser(remainingMs(), auth.userId, () =>
+        clerkClient(config).users.updateUser(auth.userId, params),
       );
       return json({ user });
     } catch (err) {
@@ -56,6 +52,3 @@ export default defineFunction({
     }
   },
 });
-
-// The generated OpenAPI document describes the body with this same schema.
-export { UpdateUserBody };

@@ -6,28 +6,25 @@ import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
 import { BUNDLE_OPTIONS, entryModule, PLATFORM_OPTIONS, type Platform } from "./lib/esbuild-targets.ts";
-import { FUNCTION_NAMES, type FunctionName } from "./lib/functions.ts";
+import { DeclarationError, FUNCTIONS_DIR, type LoadedFunction, loadFunctions } from "./lib/functions.ts";
 import { ROOT } from "./lib/paths.ts";
+import { stripToolingPlugin } from "./lib/strip-tooling.ts";
 import { openApiDocument } from "./openapi.ts";
 
 const dist = join(ROOT, "dist");
 
 /**
- * Minified raw-size budgets (KiB): the three Clerk-only functions must not pull in supabase-js. protected
- * and current-user also carry machine-token verification (about 6 KiB).
+ * Minified raw-size budget (KiB) of a function that declares none: @clerk/backend, zod and this project's
+ * shared code fit in it; a function pulling in something large (supabase-js) declares its own.
  */
-export const BUDGETS_KIB: Record<FunctionName, number> = {
-  protected: 200,
-  "current-user": 200,
-  "update-user": 200,
-  "supabase-data": 480,
-};
+export const DEFAULT_BUDGET_KIB = 200;
+export const budgetOf = (fn: LoadedFunction) => fn.definition.budgetKiB ?? DEFAULT_BUDGET_KIB;
 
 // Netlify only routes the methods listed in `config.method`; listing all seven lets each function answer
 // 405 itself with an Allow header.
 const NETLIFY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
-export const netlifyConfig = (name: FunctionName) => ({ path: `/api/${name}`, method: NETLIFY_METHODS });
+export const netlifyConfig = (name: string) => ({ path: `/api/${name}`, method: NETLIFY_METHODS });
 
 // First in every entry: @clerk/backend binds `fetch` when its module evaluates, so the wrapper that aborts
 // upstream calls at the request's deadline must be in place before the SDK's module runs.
@@ -35,9 +32,9 @@ const ABORT_FETCH = join(ROOT, "runtime", "abort-fetch.ts");
 
 interface Target {
   name: Platform;
-  outfile(fn: FunctionName): string;
+  outfile(fn: string): string;
   /** Appended after bundling: Netlify reads `config` statically, so it must stay a literal `export const`. */
-  footer(fn: FunctionName): string;
+  footer(fn: string): string;
 }
 
 const TARGETS: Target[] = [
@@ -55,18 +52,19 @@ const TARGETS: Target[] = [
 
 export interface BundleReport {
   target: string;
-  fn: FunctionName;
+  fn: string;
   file: string;
   raw: number;
   gzip: number;
   budget: number;
 }
 
-async function bundle(target: Target, fn: FunctionName): Promise<BundleReport> {
-  const source = join(ROOT, "functions", `${fn}.ts`);
+async function bundle(target: Target, loaded: LoadedFunction): Promise<BundleReport> {
+  const fn = loaded.name;
+  const source = join(ROOT, loaded.file);
   const result = await esbuild.build({
     stdin: {
-      contents: entryModule(target.name, source, [ABORT_FETCH]),
+      contents: entryModule(target.name, source, { name: fn, first: [ABORT_FETCH] }),
       resolveDir: ROOT,
       sourcefile: `${target.name}-${fn}.ts`,
       loader: "ts",
@@ -74,6 +72,7 @@ async function bundle(target: Target, fn: FunctionName): Promise<BundleReport> {
     ...BUNDLE_OPTIONS,
     write: false,
     ...PLATFORM_OPTIONS[target.name],
+    plugins: [stripToolingPlugin(FUNCTIONS_DIR)],
   });
   const code = `${result.outputFiles![0]!.text}${target.footer(fn)}`;
   const file = target.outfile(fn);
@@ -86,27 +85,29 @@ async function bundle(target: Target, fn: FunctionName): Promise<BundleReport> {
     file,
     raw,
     gzip: gzipSync(code, { level: 9 }).length,
-    budget: BUDGETS_KIB[fn] * 1024,
+    budget: budgetOf(loaded) * 1024,
   };
 }
 
-function supabaseConfigToml(): string {
+function supabaseConfigToml(names: string[]): string {
   // Supabase's gateway would reject Clerk-issued tokens before they reach the function; the functions
   // verify them themselves.
-  return FUNCTION_NAMES.map(
-    (fn) => `[functions.${fn}]\nverify_jwt = false\nentrypoint = "./functions/${fn}/index.js"\n`,
-  ).join("\n");
+  return names
+    .map((fn) => `[functions.${fn}]\nverify_jwt = false\nentrypoint = "./functions/${fn}/index.js"\n`)
+    .join("\n");
 }
 
 export async function build(): Promise<BundleReport[]> {
+  // Every declaration is checked before anything is written: a mistake names its file and field.
+  const functions = await loadFunctions();
   await rm(dist, { recursive: true, force: true });
   const reports: BundleReport[] = [];
   for (const target of TARGETS) {
-    reports.push(...(await Promise.all(FUNCTION_NAMES.map((fn) => bundle(target, fn)))));
+    reports.push(...(await Promise.all(functions.map((fn) => bundle(target, fn)))));
   }
-  await writeFile(join(dist, "supabase", "config.toml"), supabaseConfigToml());
+  await writeFile(join(dist, "supabase", "config.toml"), supabaseConfigToml(functions.map((fn) => fn.name)));
   // The API described, beside the bundles and in the published site (netlify.toml publishes public/).
-  const openapi = `${JSON.stringify(openApiDocument(), null, 2)}\n`;
+  const openapi = `${JSON.stringify(openApiDocument(functions), null, 2)}\n`;
   await writeFile(join(dist, "openapi.json"), openapi);
   await writeFile(join(ROOT, "public", "openapi.json"), openapi);
   return reports;
@@ -115,7 +116,14 @@ export async function build(): Promise<BundleReport[]> {
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 if (import.meta.main) {
-  const reports = await build();
+  let reports: BundleReport[];
+  try {
+    reports = await build();
+  } catch (err) {
+    if (!(err instanceof DeclarationError)) throw err;
+    console.error(`The functions' declarations need fixing:\n${err.message}`);
+    process.exit(1);
+  }
   console.log("| bundle | raw | gzip | budget (raw) |\n|---|---:|---:|---:|");
   for (const r of reports) {
     const flag = r.raw > r.budget ? " OVER" : "";

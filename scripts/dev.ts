@@ -3,6 +3,7 @@
 // without, it starts the local Clerk and Supabase stand-ins and prints a ready session token.
 
 import { configProblems } from "../shared/config.ts";
+import { FUNCTION_NAMES } from "./lib/functions.ts";
 import { loadDotEnv } from "./lib/paths.ts";
 import { type LocalServices, startLocalServices } from "./local-services.ts";
 import { type LocalServer, loadHandlers, serveFunctions } from "./serve.ts";
@@ -42,7 +43,7 @@ try {
   console.error(`Port ${port} is already in use: stop what is using it, or run with PORT=<another port>.`);
   await shutdown(1);
 }
-console.log(`Functions ready on ${origin}/api/{protected,supabase-data,current-user,update-user}`);
+console.log(`Functions ready on ${origin}/api/{${FUNCTION_NAMES.join(",")}}`);
 console.log(`Try them in a browser: ${origin}/  (the API described: ${origin}/openapi.json)`);
 console.log(
   services ? services.banner(origin) : "Using the Clerk and Supabase settings from your environment/.env.",

@@ -1,5 +1,7 @@
 // The local Clerk and Supabase stand-ins wired together, for `npm start` and `npm run dev:netlify`
 // when no real keys are configured.
+import { curlLines } from "./lib/curl.ts";
+import { loadFunctions } from "./lib/functions.ts";
 import { startStandIns } from "./lib/stand-ins.ts";
 
 export interface LocalServices {
@@ -12,6 +14,7 @@ export interface LocalServices {
 
 export async function startLocalServices(origin: string): Promise<LocalServices> {
   const { clerk, supabase, env: standInEnv, close } = await startStandIns({ origin });
+  const functions = await loadFunctions();
   const sessionId = clerk.createSession("user_alice");
   // Real Clerk session tokens live 60 s; a local one lives an hour so the printed curl lines keep working.
   const token = await clerk.mintSessionToken({ userId: "user_alice", sessionId, ttlSeconds: 3600 });
@@ -33,23 +36,16 @@ No CLERK_SECRET_KEY set, so local stand-ins are running:
 Session token for user_alice (valid 1 hour):
 export TOKEN=${token}
 
-Try:
-curl -i ${api}/protected -H "Authorization: Bearer $TOKEN"
-curl -i ${api}/protected
-curl -i "${api}/supabase-data?limit=2" -H "Authorization: Bearer $TOKEN"
-curl -i ${api}/current-user -H "Authorization: Bearer $TOKEN"
-curl -i -X POST ${api}/update-user -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"firstName":"Ada"}'
-curl -i -X POST ${api}/update-user -d firstName=Ada
+Machine tokens: an M2M token of a machine the functions accept, and an API key of user_alice:
+export M2M_TOKEN=${m2mToken}
+export API_KEY=${apiKey}
+
+Try each function (signed in, with each machine token it accepts, signed out):
+${curlLines(functions, api, { session: "$TOKEN", m2m: "$M2M_TOKEN", userApiKey: "$API_KEY" }).join("\n")}
 
 Another token, minted as Clerk's Backend API does (valid 60 s):
 curl -s -X POST ${clerk.url}/v1/sessions/${sessionId}/tokens -H "Authorization: Bearer ${clerk.secretKey}"
 
-Machine callers (protected takes both; current-user the API key, which is user_alice's):
-export M2M_TOKEN=${m2mToken}
-export API_KEY=${apiKey}
-curl -i ${api}/protected -H "Authorization: Bearer $M2M_TOKEN"
-curl -i ${api}/current-user -H "Authorization: Bearer $API_KEY"
-curl -i -X POST ${api}/update-user -H "Authorization: Bearer $M2M_TOKEN" -H "Accept: application/json"   # 401: writes need a person
 A fresh M2M token, minted as a machine does (POST /m2m_tokens with its machine secret key):
 curl -s -X POST ${clerk.url}/m2m_tokens -H "Authorization: Bearer ${caller.secretKey}" -H "Content-Type: application/json" -d '{"seconds_until_expiration":600}'
 

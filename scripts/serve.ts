@@ -9,18 +9,23 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { ErrorCode } from "../shared/errors.ts";
 import type { WebHandler } from "../shared/handler.ts";
-import { FUNCTION_NAMES } from "./lib/functions.ts";
+import { FUNCTION_NAMES, loadFunctions } from "./lib/functions.ts";
 import { ROOT } from "./lib/paths.ts";
 
-/** Imports each function from source (`functions/<name>.ts`) or from a bundle directory (`<name>.mjs`). */
+/**
+ * Each function of functions/, from source (checked as the build checks it) or from a bundle directory
+ * (`<name>.mjs`, already named by its build entry).
+ */
 export async function loadHandlers(bundles?: string): Promise<Record<string, WebHandler>> {
   // Before any function (and @clerk/backend, which binds fetch on load): upstream calls abort at deadlines.
   await import(pathToFileURL(join(ROOT, "runtime", "abort-fetch.ts")).href);
+  if (!bundles) {
+    const functions = await loadFunctions();
+    return Object.fromEntries(functions.map((fn) => [fn.name, fn.handler.named(fn.name)]));
+  }
   const entries = await Promise.all(
     FUNCTION_NAMES.map(async (name) => {
-      const file = bundles
-        ? join(resolve(ROOT, bundles), `${name}.mjs`)
-        : join(ROOT, "functions", `${name}.ts`);
+      const file = join(resolve(ROOT, bundles), `${name}.mjs`);
       const mod = (await import(pathToFileURL(file).href)) as { default: WebHandler };
       return [name, mod.default] as const;
     }),
@@ -97,7 +102,7 @@ export async function serveFunctions(
 ): Promise<LocalServer> {
   const host = opts.host ?? "127.0.0.1";
   const server = createServer(async (inc, res) => {
-    const name = /^\/api\/([a-z-]+)\/?(?:\?|$)/.exec(inc.url ?? "")?.[1];
+    const name = /^\/api\/([a-z][a-z0-9-]*)\/?(?:\?|$)/.exec(inc.url ?? "")?.[1];
     const handler = (name ? handlers[name] : undefined) ?? (name ? undefined : opts.site);
     if (!handler) {
       res.writeHead(404, { "content-type": "text/plain" }).end("Not Found");

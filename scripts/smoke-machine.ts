@@ -1,16 +1,7 @@
-// The smoke CLI's machine rows: a deployment must accept a machine token where it serves machines
-// (protected) and refuse it where a person is needed (update-user, supabase-data). The token comes from
-// SMOKE_MACHINE_TOKEN (an M2M token, an API key or an OAuth token), or is minted as an M2M token with
-// CLERK_MACHINE_SECRET_KEY through the Backend API's POST /m2m_tokens. With no session credentials this is
-// how a production instance is smoke-tested: machine rows and the signed-out ones only.
-
-export interface MachineResult {
-  check: string;
-  status: number | null;
-  ms: number;
-  pass: boolean;
-  detail?: string;
-}
+// The smoke CLI's machine token: SMOKE_MACHINE_TOKEN (an M2M token, an API key or an OAuth token), or an
+// M2M token minted with CLERK_MACHINE_SECRET_KEY through the Backend API's POST /m2m_tokens. With no
+// session credentials this is how a production instance is smoke-tested: machine rows and the signed-out
+// ones only.
 
 type Env = Record<string, string | undefined>;
 
@@ -35,75 +26,4 @@ export async function machineToken(env: Env = process.env): Promise<string | und
   const token = ((await res.json()) as { token?: unknown }).token;
   if (typeof token !== "string") throw new Error("Clerk Backend API POST /m2m_tokens returned no token");
   return token;
-}
-
-/** The machine rows against `url(fn)`: protected 200, update-user and supabase-data 401. */
-export async function machineRows(url: (fn: string) => string, token: string): Promise<MachineResult[]> {
-  const auth = { authorization: `Bearer ${token}` };
-  const rows: [string, string, RequestInit, (res: Response, body: unknown) => boolean][] = [
-    [
-      "protected machine token → 200",
-      "protected",
-      { headers: auth },
-      (res, body) =>
-        res.status === 200 && (body as { data?: { message?: string } })?.data?.message === "Hello World",
-    ],
-    [
-      "update-user machine token → 401",
-      "update-user",
-      {
-        method: "POST",
-        headers: { ...auth, accept: "application/json", "content-type": "application/json" },
-        body: '{"firstName":"Machine"}',
-      },
-      (res) => res.status === 401,
-    ],
-    ["supabase-data machine token → 401", "supabase-data", { headers: auth }, (res) => res.status === 401],
-  ];
-  const results: MachineResult[] = [];
-  for (const [check, fn, init, ok] of rows) {
-    const started = performance.now();
-    try {
-      const res = await fetch(url(fn), { ...init, redirect: "manual", signal: AbortSignal.timeout(15_000) });
-      const text = await res.text();
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch {}
-      const pass = ok(res, body);
-      const ms = Math.round(performance.now() - started);
-      results.push({ check, status: res.status, ms, pass, detail: pass ? undefined : "unexpected answer" });
-    } catch (err) {
-      const ms = Math.round(performance.now() - started);
-      results.push({ check, status: null, ms, pass: false, detail: (err as Error).message });
-    }
-  }
-  return results;
-}
-
-/** Without session credentials: the signed-out row and the machine rows, printed like the full run. */
-export async function machineOnlySmoke(
-  url: (fn: string) => string,
-  token: string,
-  print: (results: MachineResult[]) => void,
-): Promise<number> {
-  const started = performance.now();
-  const results: MachineResult[] = [];
-  try {
-    const res = await fetch(url("protected"), { signal: AbortSignal.timeout(15_000) });
-    await res.body?.cancel();
-    const ms = Math.round(performance.now() - started);
-    results.push({ check: "protected signed out → 401", status: res.status, ms, pass: res.status === 401 });
-  } catch (err) {
-    results.push({
-      check: "protected signed out → 401",
-      status: null,
-      ms: 0,
-      pass: false,
-      detail: String(err),
-    });
-  }
-  results.push(...(await machineRows(url, token)));
-  print(results);
-  return results.every((r) => r.pass) ? 0 : 1;
 }

@@ -1,9 +1,15 @@
-// Smoke-tests a deployment of the four functions, signed out and signed in.
+// Smoke-tests a deployment of the functions in functions/, signed out, signed in and as a machine: the
+// rows come from each function's declaration (scripts/smoke/rows.ts), plus a name round trip that puts
+// back what it changed (scripts/smoke/round-trips.ts).
 //   npm run smoke -- --base-url <url> [--target netlify|supabase] [--origin <origin>] [--json]
 // Token: SMOKE_SESSION_TOKEN, or minted through the Backend API from CLERK_SECRET_KEY + SMOKE_USER_ID
 // (+ CLERK_API_URL) — POST /v1/sessions, then POST /v1/sessions/{id}/tokens (development instances).
 import { parseArgs } from "node:util";
-import { machineOnlySmoke, machineRows, machineToken, sessionConfigured } from "./smoke-machine.ts";
+import { loadFunctions } from "./lib/functions.ts";
+import { type Check, checker, type Result } from "./smoke/check.ts";
+import { nameRoundTrip } from "./smoke/round-trips.ts";
+import { machineRows, sessionRows, signedOutRows } from "./smoke/rows.ts";
+import { machineToken, sessionConfigured } from "./smoke-machine.ts";
 
 const USAGE = `Usage: npm run smoke -- --base-url <url> [--target netlify|supabase] [--origin <origin>] [--json]
   --base-url  where the functions are deployed, e.g. http://localhost:8888 or https://<ref>.supabase.co
@@ -13,23 +19,7 @@ const USAGE = `Usage: npm run smoke -- --base-url <url> [--target netlify|supaba
 Token: SMOKE_SESSION_TOKEN, or CLERK_SECRET_KEY + SMOKE_USER_ID (+ CLERK_API_URL) to mint one.
 Machine rows: SMOKE_MACHINE_TOKEN, or CLERK_MACHINE_SECRET_KEY to mint an M2M token; alone, they are the run.`;
 
-interface Result {
-  check: string;
-  status: number | null;
-  ms: number;
-  pass: boolean;
-  detail?: string;
-}
-
 class UsageError extends Error {}
-
-/** Reads a nested JSON value without trusting the deployment's response shape. */
-function dig(value: unknown, ...path: string[]): unknown {
-  let current = value;
-  for (const key of path)
-    current = current && typeof current === "object" ? (current as Record<string, unknown>)[key] : undefined;
-  return current;
-}
 
 function options() {
   let values: ReturnType<typeof parse>["values"];
@@ -78,22 +68,14 @@ async function sessionToken(): Promise<string> {
 }
 
 type Options = ReturnType<typeof options>;
-type Expectation = (res: Response, body: unknown) => string | undefined;
-/** Runs one check and records its row; resolves to the parsed body (undefined when the request failed). */
-type Check = (
-  name: string,
-  fn: string,
-  init: RequestInit & { query?: string },
-  expect: Expectation,
-) => Promise<unknown>;
 
 const functionUrl = (opts: Options, fn: string, query = "") =>
   `${opts.base}${opts.target === "supabase" ? "/functions/v1" : "/api"}/${fn}${query ? `?${query}` : ""}`;
 
 /** One clear line when the deployment cannot be reached at all, rather than a table of failures. */
-async function reachable(opts: Options): Promise<boolean> {
+async function reachable(opts: Options, fn: string): Promise<boolean> {
   try {
-    await fetch(functionUrl(opts, "protected"), { method: "OPTIONS", signal: AbortSignal.timeout(10_000) });
+    await fetch(functionUrl(opts, fn), { method: "OPTIONS", signal: AbortSignal.timeout(10_000) });
     return true;
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
@@ -102,141 +84,10 @@ async function reachable(opts: Options): Promise<boolean> {
   }
 }
 
-function parseBody(text: string): unknown {
-  try {
-    return text ? JSON.parse(text) : undefined;
-  } catch {
-    return text;
-  }
-}
-
-function checker(opts: Options, results: Result[]): Check {
-  return async (name, fn, init, expect) => {
-    const started = performance.now();
-    const ms = () => Math.round(performance.now() - started);
-    let res: Response | undefined;
-    try {
-      res = await fetch(functionUrl(opts, fn, init.query), {
-        ...init,
-        redirect: "manual",
-        signal: AbortSignal.timeout(15_000),
-      });
-      const body = parseBody(await res.text());
-      const detail = expect(res, body);
-      results.push({ check: name, status: res.status, ms: ms(), pass: !detail, detail });
-      return body;
-    } catch (err) {
-      results.push({
-        check: name,
-        status: res?.status ?? null,
-        ms: ms(),
-        pass: false,
-        detail: (err as Error).message,
-      });
-      return undefined;
-    }
-  };
-}
-
-const status = (want: number) => (res: Response) => (res.status === want ? undefined : `expected ${want}`);
-const JSON_TYPE = { "content-type": "application/json" };
-
-async function protectedChecks(check: Check, auth: Record<string, string>): Promise<void> {
-  await check("protected signed out → 401", "protected", {}, (res) =>
-    res.status !== 401
-      ? "expected 401"
-      : res.headers.get("www-authenticate")?.startsWith("Bearer")
-        ? undefined
-        : "no WWW-Authenticate",
-  );
-  await check("protected signed in → 200", "protected", { headers: auth }, (res, body) =>
-    res.status === 200 && dig(body, "data", "message") === "Hello World"
-      ? undefined
-      : "expected 200 Hello World",
-  );
-  await check("protected POST → 405", "protected", { method: "POST", headers: auth }, (res) =>
-    res.status === 405 && res.headers.get("allow") ? undefined : "expected 405 with Allow",
-  );
-}
-
-/** Resolves to current-user's body, for the update-user round trip. */
-async function currentUserChecks(check: Check, auth: Record<string, string>): Promise<unknown> {
-  await check("current-user signed out → 401", "current-user", {}, status(401));
-  return check("current-user signed in → 200", "current-user", { headers: auth }, (res, body) => {
-    const user = dig(body, "user") as Record<string, unknown> | undefined;
-    if (res.status !== 200 || !user?.id) return "expected 200 with user";
-    return "privateMetadata" in user || "_raw" in user ? "leaks privateMetadata/_raw" : undefined;
-  });
-}
-
-async function supabaseDataChecks(check: Check, auth: Record<string, string>): Promise<void> {
-  await check("supabase-data signed out → 401", "supabase-data", {}, status(401));
-  await check(
-    "supabase-data signed in → 200",
-    "supabase-data",
-    { headers: auth, query: "limit=5" },
-    (res, body) =>
-      res.status === 200 && Array.isArray(dig(body, "data")) ? undefined : "expected 200 with data[]",
-  );
-  await check(
-    "supabase-data limit=0 → 400",
-    "supabase-data",
-    { headers: auth, query: "limit=0" },
-    status(400),
-  );
-}
-
-async function updateUserChecks(check: Check, auth: Record<string, string>): Promise<void> {
-  await check(
-    "update-user signed out (JSON) → 401",
-    "update-user",
-    { method: "POST", headers: { ...JSON_TYPE, accept: "application/json" }, body: "{}" },
-    status(401),
-  );
-  await check(
-    "update-user signed out (browser) → 303",
-    "update-user",
-    { method: "POST", headers: JSON_TYPE, body: "{}" },
-    (res) => (res.status === 303 && res.headers.get("location") ? undefined : "expected 303 with Location"),
-  );
-  await check(
-    "update-user invalid body → 422",
-    "update-user",
-    { method: "POST", headers: { ...auth, ...JSON_TYPE }, body: '{"firstName":""}' },
-    status(422),
-  );
-}
-
-/** Round trip on a name the user has, so it can be put back exactly. */
-async function nameRoundTrip(check: Check, auth: Record<string, string>, me: unknown, results: Result[]) {
-  const user = dig(me, "user") as { firstName?: string | null; lastName?: string | null } | undefined;
-  const field = user?.firstName ? "firstName" : user?.lastName ? "lastName" : undefined;
-  if (!field) {
-    results.push({
-      check: "update-user round trip",
-      status: null,
-      ms: 0,
-      pass: true,
-      detail: "skipped: user has no name to restore",
-    });
-    return;
-  }
-  const setName = (label: string, value: string, failure: string) =>
-    check(
-      label,
-      "update-user",
-      { method: "POST", headers: { ...auth, ...JSON_TYPE }, body: JSON.stringify({ [field]: value }) },
-      (res, body) => (res.status === 200 && dig(body, "user", field) === value ? undefined : failure),
-    );
-  const original = user![field]!;
-  await setName(`update-user ${field} → 200`, `Smoke${Date.now() % 100000}`, "name not updated");
-  await setName(`update-user restore ${field} → 200`, original, "name not restored");
-}
-
-async function corsCheck(check: Check, origin: string): Promise<void> {
+async function corsCheck(check: Check, fn: string, origin: string): Promise<void> {
   await check(
     "CORS preflight",
-    "protected",
+    fn,
     { method: "OPTIONS", headers: { origin, "access-control-request-method": "GET" } },
     (res) =>
       res.status === 204 && res.headers.get("access-control-allow-origin") === origin
@@ -262,20 +113,20 @@ function printResults(opts: Options, results: Result[]): void {
 
 async function main(): Promise<number> {
   const opts = options();
-  if (!(await reachable(opts))) return 2;
-  const url = (fn: string) => functionUrl(opts, fn);
+  const functions = await loadFunctions();
+  if (!(await reachable(opts, functions[0]!.name))) return 2;
   const machine = await machineToken();
-  if (machine && !sessionConfigured()) return machineOnlySmoke(url, machine, (r) => printResults(opts, r));
-  const auth = { authorization: `Bearer ${await sessionToken()}` };
+  const session =
+    !machine || sessionConfigured() ? { authorization: `Bearer ${await sessionToken()}` } : undefined;
   const results: Result[] = [];
-  const check = checker(opts, results);
-  await protectedChecks(check, auth);
-  const me = await currentUserChecks(check, auth);
-  await supabaseDataChecks(check, auth);
-  await updateUserChecks(check, auth);
-  await nameRoundTrip(check, auth, me, results);
-  if (opts.origin) await corsCheck(check, opts.origin);
-  if (machine) results.push(...(await machineRows(url, machine)));
+  const check = checker((fn, query) => functionUrl(opts, fn, query), results);
+  for (const fn of functions) await signedOutRows(check, fn);
+  if (session) {
+    for (const fn of functions) await sessionRows(check, fn, session);
+    await nameRoundTrip(check, session, results);
+    if (opts.origin) await corsCheck(check, functions[0]!.name, opts.origin);
+  }
+  if (machine) for (const fn of functions) await machineRows(check, fn, machine);
   printResults(opts, results);
   return results.every((r) => r.pass) ? 0 : 1;
 }

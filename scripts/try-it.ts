@@ -5,7 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize, resolve } from "node:path";
 import { startLocalServices } from "./local-services.ts";
-import { openApiDocument } from "./openapi.ts";
+import { loadOpenApiDocument } from "./openapi.ts";
 import { loadHandlers, serveFunctions } from "./serve.ts";
 import { DEFAULT_SEED_USERS } from "./stand-ins/clerk.ts";
 
@@ -99,9 +99,14 @@ function sessionCookies(jwt: string, clientUat: number, sessionId: string, devBr
 }
 
 export function tryItSite(mode: SiteMode): SiteHandler {
+  // The functions' declarations, read once: the page renders a card per operation of this document.
+  let document: Promise<Record<string, unknown>> | undefined;
   return async (req) => {
     const url = new URL(req.url);
-    if (url.pathname === "/openapi.json") return jsonResponse(openApiDocument());
+    if (url.pathname === "/openapi.json") {
+      document ??= loadOpenApiDocument();
+      return jsonResponse(await document);
+    }
     if (url.pathname === "/__local/mode") {
       return jsonResponse(
         mode.kind === "stand-ins" ? { mode: "stand-ins", users: mode.users } : { mode: "real" },

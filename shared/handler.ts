@@ -1,126 +1,195 @@
+import type * as z from "zod/mini";
 import { type Accept, acceptance, authenticate, type SignedInAs, type SignedOut } from "./auth/index.ts";
+import { readBody } from "./body.ts";
 import { type Config, getConfig } from "./config.ts";
 import { corsHeaders, preflight } from "./cors.ts";
 import { ErrorCode, HttpError } from "./errors.ts";
 import { errorResponse, requestIdsFor, unauthorized } from "./http.ts";
 import { type RequestLog, writeLog } from "./log.ts";
+import { validate } from "./validation.ts";
 
 export type Method = "GET" | "POST";
 
-export interface RequestContext<A extends Accept = Accept> {
+/** A body a function declares: JSON or a form, at most `maxBytes`, validated with `schema` before use. */
+export interface BodyDeclaration<B extends z.ZodMiniType = z.ZodMiniType> {
+  schema: B;
+  /** Refused with 413 while streaming past this (default 16 KiB). */
+  maxBytes?: number;
+}
+
+/** One query parameter, as the OpenAPI document and the try-it page describe it. */
+export interface QueryParameter {
+  schema: z.ZodMiniType;
+  description?: string;
+}
+
+/** A request the smoke CLI and the bench can send (the query string without `?`, a JSON body). */
+export interface Example {
+  query?: string;
+  body?: Record<string, unknown>;
+}
+
+export interface RequestContext<A extends Accept = Accept, B extends z.ZodMiniType = z.ZodMiniType> {
   config: Config;
   requestId: string;
+  /** The caller, already authenticated (a signed-out request never reaches `handle`). */
+  auth: SignedInAs<A>;
   /**
    * What is left of the request's upstream budget, so a function making two upstream calls still answers
    * within one timeout. The clock starts at the first call to this (the first upstream call): the budget
    * covers upstream calls, not the client's upload, which has its own limit (body.ts).
    */
   remainingMs(): number;
-  /** Authenticate the request; the result is also noted in the log line. */
-  auth(): Promise<SignedInAs<A> | SignedOut>;
-  /** Authenticate, or throw 401 when signed out. */
-  requireAuth(): Promise<SignedInAs<A>>;
+  /** The declared body, read (size and time limits) and validated: 400/408/413/415/422 otherwise. */
+  body(): Promise<z.infer<B>>;
 }
 
-export interface FunctionDefinition<A extends Accept = Accept> {
-  name: string;
+/**
+ * Everything a function says about itself. The tooling reads all but `handle`: the OpenAPI document, the
+ * try-it page, the smoke CLI, the bench and the size budget come from here, so a new file in functions/
+ * needs no other edit.
+ */
+export interface FunctionDefinition<A extends Accept = Accept, B extends z.ZodMiniType = z.ZodMiniType> {
+  /** One line: what it answers. */
+  summary: string;
+  description?: string;
   method: Method;
   /** The callers it serves: a token of another type is refused before any verification. */
   accepts: readonly A[];
-  handle(req: Request, ctx: RequestContext<A>): Promise<Response>;
+  query?: Readonly<Record<string, QueryParameter>>;
+  body?: BodyDeclaration<B>;
+  /** The success (200) body; `name` shares one schema between functions in the OpenAPI document. */
+  response: { schema: z.ZodMiniType; name?: string };
+  /** "redirect": a signed-out browser is sent to SIGN_IN_URL (303); a client asking only for JSON gets 401. */
+  signedOut?: "redirect";
+  /** A valid request (the smoke CLI sends it signed in to safe methods and expects 200; the bench too). */
+  example?: Example;
+  /** A request that fails validation (the smoke CLI expects 400 for a query, 422 for a body). */
+  invalidExample?: Example;
+  /** The least upstream calls a warm request makes; the bench fails a function that makes more. */
+  upstream?: { clerk?: number; supabase?: number };
+  /** Minified bundle budget in KiB (default 200); the build fails over it. */
+  budgetKiB?: number;
+  handle(req: Request, ctx: RequestContext<A, B>): Promise<Response>;
 }
 
 export type WebHandler = (req: Request, context?: unknown) => Promise<Response>;
 
-/** What a function declares about itself, readable from its handler (the OpenAPI document is built from it). */
-export type Declaration<A extends Accept = Accept> = Pick<
-  FunctionDefinition<A>,
-  "name" | "method" | "accepts"
->;
-export type DefinedFunction<A extends Accept = Accept> = WebHandler & { readonly definition: Declaration<A> };
+/** What a function declares about itself: the definition without its code. */
+export type Declaration<A extends Accept = Accept> = Omit<FunctionDefinition<A>, "handle">;
+
+export type DefinedFunction<A extends Accept = Accept> = WebHandler & {
+  readonly definition: Declaration<A>;
+  /** The same handler, logging `function: name`: a function is named by its file. */
+  named(name: string): WebHandler;
+};
+
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
+
+/** Browsers navigating or posting forms get the redirect; API clients asking only for JSON get 401. */
+function wantsJsonOnly(req: Request): boolean {
+  const accept = req.headers.get("accept") ?? "";
+  return accept.includes("application/json") && !accept.includes("text/html");
+}
 
 /**
- * The single boundary: method and CORS handling, errors to JSON, request id, one log line.
+ * The single boundary: method and CORS handling, authentication, errors to JSON, request id, one log line.
  * Functions only throw HttpError or return a Response; anything else becomes a bare 500.
  */
-export function defineFunction<const A extends Accept>(def: FunctionDefinition<A>): DefinedFunction<A> {
+export function defineFunction<const A extends Accept, B extends z.ZodMiniType = z.ZodMiniType<never>>(
+  def: FunctionDefinition<A, B>,
+): DefinedFunction<A> {
   const allow = def.method === "GET" ? ["GET", "HEAD", "OPTIONS"] : [def.method, "OPTIONS"];
   const accepts = acceptance(def.accepts);
-  const definition: Declaration<A> = { name: def.name, method: def.method, accepts: def.accepts };
+  const { handle, ...declaration } = def;
+  const maxBodyBytes = def.body?.maxBytes ?? DEFAULT_MAX_BODY_BYTES;
 
-  const handler: WebHandler = async (req) => {
-    const started = performance.now();
-    const { requestId, platformRequestId } = requestIdsFor(req);
-    const log: RequestLog = { function: def.name, method: req.method, requestId, platformRequestId };
-    let config: Config | undefined;
-    let res: Response;
-    try {
-      // Deno hands over a URL built from any Host header unchecked; the SDK would throw on it later.
-      if (!URL.canParse(req.url)) {
-        throw new HttpError(400, ErrorCode.BadRequest, "The request URL is not valid.");
-      }
-      config = getConfig();
-      const cfg = config;
-      if (req.method === "OPTIONS") {
-        res = preflight(req, cfg, allow);
-      } else if (!allow.includes(req.method)) {
-        throw new HttpError(405, ErrorCode.MethodNotAllowed, `Use ${allow.join(", ")}.`, {
-          headers: { allow: allow.join(", ") },
-        });
-      } else {
-        let authResult: Promise<SignedInAs<A> | SignedOut> | undefined;
-        // The upstream deadline starts with the first upstream call, not on arrival: a slow upload is the
-        // client's time (the body has its own limit), never blamed on Clerk.
-        let upstreamStarted: number | undefined;
-        const remainingMs = () => {
-          upstreamStarted ??= performance.now();
-          return Math.max(0, upstreamStarted + cfg.upstreamTimeoutMs - performance.now());
-        };
-        const auth = () => {
-          authResult ??= authenticate(req, cfg, { accepts, remainingMs }).then((a) => {
-            log.tokenType = a.tokenType;
-            if (a.signedIn) {
-              log.userId = a.userId;
-              log.machineId = a.machineId;
-            } else log.reason = a.reason;
-            // authenticate refused every token type the definition does not list.
-            return a as SignedInAs<A> | SignedOut;
-          });
-          return authResult;
-        };
-        const ctx: RequestContext<A> = {
-          config: cfg,
-          requestId,
-          remainingMs,
-          auth,
-          requireAuth: async () => {
-            const a = await auth();
-            if (!a.signedIn) throw unauthorized(a.reason, a.tokenPresented);
-            return a;
-          },
-        };
-        // HEAD is GET without a body (RFC 9110 §9.3.2).
-        const asGet = req.method === "HEAD" ? new Request(req, { method: "GET" }) : req;
-        res = await def.handle(asGet, ctx);
-        if (req.method === "HEAD") res = new Response(null, { status: res.status, headers: res.headers });
-      }
-    } catch (err) {
-      res = toErrorResponse(err, requestId, log);
-    }
-
-    // Every Response here was built by this code, so its headers are mutable: no second copy per request.
-    const { headers } = res;
-    headers.set("x-request-id", requestId);
-    headers.set("cache-control", "no-store");
-    if (config && req.method !== "OPTIONS") {
-      for (const [k, v] of Object.entries(corsHeaders(req, config))) headers.set(k, v);
-    }
-    log.status = res.status;
-    log.durationMs = Math.round((performance.now() - started) * 10) / 10;
-    writeLog(log);
-    return res;
+  /** Signed out: 401, or the sign-in redirect a browser can follow (303 turns a POST into a GET). */
+  const signedOut = (req: Request, cfg: Config, auth: SignedOut): Response => {
+    if (def.signedOut !== "redirect" || wantsJsonOnly(req))
+      throw unauthorized(auth.reason, auth.tokenPresented);
+    return new Response(null, { status: 303, headers: { location: new URL(cfg.signInUrl, req.url).href } });
   };
-  return Object.assign(handler, { definition });
+
+  const respond = async (
+    req: Request,
+    cfg: Config,
+    log: RequestLog,
+    requestId: string,
+  ): Promise<Response> => {
+    if (req.method === "OPTIONS") return preflight(req, cfg, allow);
+    if (!allow.includes(req.method)) {
+      throw new HttpError(405, ErrorCode.MethodNotAllowed, `Use ${allow.join(", ")}.`, {
+        headers: { allow: allow.join(", ") },
+      });
+    }
+    // The upstream deadline starts with the first upstream call, not on arrival: a slow upload is the
+    // client's time (the body has its own limit), never blamed on Clerk.
+    let upstreamStarted: number | undefined;
+    const remainingMs = () => {
+      upstreamStarted ??= performance.now();
+      return Math.max(0, upstreamStarted + cfg.upstreamTimeoutMs - performance.now());
+    };
+    const auth = await authenticate(req, cfg, { accepts, remainingMs });
+    log.tokenType = auth.tokenType;
+    if (!auth.signedIn) {
+      log.reason = auth.reason;
+      return signedOut(req, cfg, auth);
+    }
+    log.userId = auth.userId;
+    log.machineId = auth.machineId;
+    // HEAD is GET without a body (RFC 9110 §9.3.2).
+    const asGet = req.method === "HEAD" ? new Request(req, { method: "GET" }) : req;
+    let body: Promise<z.infer<B>> | undefined;
+    const ctx: RequestContext<A, B> = {
+      config: cfg,
+      requestId,
+      // authenticate refused every token type the definition does not list.
+      auth: auth as SignedInAs<A>,
+      remainingMs,
+      body: () => {
+        if (!def.body) throw new Error("This function declares no body.");
+        const schema = def.body.schema;
+        body ??= readBody(asGet, maxBodyBytes).then((value) => validate(schema, value));
+        return body;
+      },
+    };
+    const res = await handle(asGet, ctx);
+    return req.method === "HEAD" ? new Response(null, { status: res.status, headers: res.headers }) : res;
+  };
+
+  const named = (name: string): WebHandler => {
+    return async (req) => {
+      const started = performance.now();
+      const { requestId, platformRequestId } = requestIdsFor(req);
+      const log: RequestLog = { function: name, method: req.method, requestId, platformRequestId };
+      let config: Config | undefined;
+      let res: Response;
+      try {
+        // Deno hands over a URL built from any Host header unchecked; the SDK would throw on it later.
+        if (!URL.canParse(req.url)) {
+          throw new HttpError(400, ErrorCode.BadRequest, "The request URL is not valid.");
+        }
+        config = getConfig();
+        res = await respond(req, config, log, requestId);
+      } catch (err) {
+        res = toErrorResponse(err, requestId, log);
+      }
+
+      // Every Response here was built by this code, so its headers are mutable: no second copy per request.
+      const { headers } = res;
+      headers.set("x-request-id", requestId);
+      headers.set("cache-control", "no-store");
+      if (config && req.method !== "OPTIONS") {
+        for (const [k, v] of Object.entries(corsHeaders(req, config))) headers.set(k, v);
+      }
+      log.status = res.status;
+      log.durationMs = Math.round((performance.now() - started) * 10) / 10;
+      writeLog(log);
+      return res;
+    };
+  };
+  return Object.assign(named("function"), { definition: declaration as Declaration<A>, named });
 }
 
 function toErrorResponse(err: unknown, requestId: string, log: RequestLog): Response {

@@ -1,7 +1,7 @@
 // The behaviour suite: every function, signed in and out, bad input and upstream faults, asserted the
 // way a client sees them. It runs against any Host (source in-process, built bundles, netlify dev).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { FunctionName, Host, Running } from "./support/hosts.ts";
+import { declaredMethod, type FunctionName, type Host, type Running } from "./support/hosts.ts";
 import { expectDocumented } from "./support/openapi.ts";
 import { logFor, requestId } from "./support/probe.ts";
 import { APP_ORIGIN, type Stack, startStack } from "./support/stack.ts";
@@ -27,7 +27,7 @@ export function behaviourSuite(host: Host): void {
   });
   // Every response is also held to the generated OpenAPI document, so the two cannot drift apart.
   const call = async (fn: FunctionName, init?: Parameters<Running["call"]>[1]) =>
-    expectDocumented(fn, init?.method ?? (fn === "update-user" ? "POST" : "GET"), await fns.call(fn, init));
+    expectDocumented(fn, init?.method ?? declaredMethod(fn), await fns.call(fn, init));
   // A template token is fetched once per session: a test about that call needs a session of its own.
   const newSession = (userId = ALICE) => stack.clerk.mintSessionToken({ userId, ttlSeconds: 3600 });
 

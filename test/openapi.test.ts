@@ -8,8 +8,8 @@ import { describe, expect, it } from "vitest";
 import * as z from "zod/mini";
 import { Limit } from "../functions/supabase-data.ts";
 import { UpdateUserBody } from "../functions/update-user.ts";
-import { FUNCTION_NAMES } from "../scripts/lib/functions.ts";
-import { openApiDocument } from "../scripts/openapi.ts";
+import { FUNCTION_NAMES, loadFunctions } from "../scripts/lib/functions.ts";
+import { loadOpenApiDocument } from "../scripts/openapi.ts";
 import { tryItSite } from "../scripts/try-it.ts";
 import { ErrorCode } from "../shared/errors.ts";
 import type { DefinedFunction } from "../shared/handler.ts";
@@ -22,7 +22,7 @@ type Doc = {
   >;
   components: { schemas: Record<string, { properties?: Record<string, unknown> }>; securitySchemes: object };
 };
-const doc = openApiDocument() as Doc;
+const doc = (await loadOpenApiDocument()) as Doc;
 const root = resolve(import.meta.dirname, "..");
 
 describe("openapi.json", () => {
@@ -34,16 +34,40 @@ describe("openapi.json", () => {
     expect(validator.version).toBe("3.1");
   });
 
-  it("lists the four functions with their methods", () => {
+  it("lists every function of functions/ with its declared method", async () => {
     const methods = Object.fromEntries(
       Object.entries(doc.paths).map(([path, item]) => [path, Object.keys(item)]),
     );
-    expect(methods).toEqual({
-      "/api/protected": ["get", "head", "options"],
-      "/api/supabase-data": ["get", "head", "options"],
-      "/api/current-user": ["get", "head", "options"],
-      "/api/update-user": ["post", "options"],
-    });
+    const expected = Object.fromEntries(
+      (await loadFunctions()).map((fn) => [
+        `/api/${fn.name}`,
+        fn.definition.method === "GET" ? ["get", "head", "options"] : ["post", "options"],
+      ]),
+    );
+    expect(Object.keys(methods).sort()).toEqual([...FUNCTION_NAMES].map((fn) => `/api/${fn}`).sort());
+    expect(methods).toEqual(expected);
+    expect(methods["/api/update-user"]).toEqual(["post", "options"]);
+  });
+
+  it("documents each status with the codes that can answer it, no more", () => {
+    const codes = (path: string, method: string, status: number) => {
+      const op = doc.paths[path]![method] as unknown as { responses: Record<string, unknown> };
+      const response = op.responses[String(status)] as
+        | { content: { "application/json": { schema: { allOf: { properties?: unknown }[] } } } }
+        | undefined;
+      const part = response?.content["application/json"].schema.allOf[1] as
+        | { properties: { error: { properties: { code: { enum: string[] } } } } }
+        | undefined;
+      return part?.properties.error.properties.code.enum;
+    };
+    // A form body whose percent-decoding is not UTF-8 is bad_request; update-user reads no query.
+    expect(codes("/api/update-user", "post", 400)).toEqual(["bad_request", "invalid_json"]);
+    // A malformed Host or URL is a 400 on every function.
+    expect(codes("/api/protected", "get", 400)).toEqual(["bad_request"]);
+    expect(codes("/api/supabase-data", "get", 400)).toEqual(["bad_request", "invalid_query"]);
+    expect(codes("/api/protected", "get", 403)).toBeUndefined();
+    expect(codes("/api/update-user", "post", 403)).toEqual(["forbidden"]);
+    expect(codes("/api/protected", "get", 502)).toEqual(["upstream_error", "upstream_unavailable"]);
   });
 
   it("takes the limit and body schemas from the functions and the codes from ErrorCode", () => {
@@ -55,6 +79,7 @@ describe("openapi.json", () => {
       properties: unknown;
     };
     expect(doc.components.schemas.UpdateUserBody!.properties).toEqual(body.properties);
+    expect(doc.components.schemas.UpdateUserBody).toMatchObject({ minProperties: 1 });
     const error = doc.components.schemas.ErrorEnvelope!.properties!.error as {
       properties: { code: { enum: string[] } };
     };
@@ -73,6 +98,9 @@ describe("openapi.json", () => {
   it("reads each function's accepted token types and method from its own declaration", async () => {
     for (const fn of FUNCTION_NAMES) {
       const { definition } = (await import(`../functions/${fn}.ts`)).default as DefinedFunction;
+      expect(
+        (doc.paths[`/api/${fn}`]![definition.method.toLowerCase()] as { summary?: string }).summary,
+      ).toBe(definition.summary);
       const types = [...new Set(definition.accepts.map((a) => a.split(":")[0]))];
       const op = doc.paths[`/api/${fn}`]![definition.method.toLowerCase()] as Record<string, unknown>;
       expect(op["x-accepts-token-types"]).toEqual(types);

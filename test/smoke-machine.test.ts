@@ -50,11 +50,18 @@ describe("machine callers against npm start (stand-ins, no keys)", () => {
     });
     expect(run.code).toBe(0);
     const { results } = JSON.parse(run.stdout) as { results: { check: string; status: number }[] };
+    // Rows from each function's declaration: signed out everywhere, then the M2M token accepted by
+    // protected alone (current-user takes a user's machine tokens, not a machine's).
     expect(results.map((r) => `${r.check}: ${r.status}`)).toEqual([
+      "current-user signed out → 401: 401",
       "protected signed out → 401: 401",
+      "supabase-data signed out → 401: 401",
+      "update-user signed out → 401: 401",
+      "update-user signed out (browser) → 303: 303",
+      "current-user machine token → 401: 401",
       "protected machine token → 200: 200",
-      "update-user machine token → 401: 401",
       "supabase-data machine token → 401: 401",
+      "update-user machine token → 401: 401",
     ]);
   });
 

@@ -29,12 +29,19 @@ export const PLATFORM_OPTIONS: Record<Platform, BuildOptions> = {
 };
 
 /**
- * Netlify imports the default export; Supabase's edge runtime serves `{ fetch }`. `first` modules are
- * imported before the function, so they evaluate before any of its dependencies.
+ * Netlify imports the default export; Supabase's edge runtime serves `{ fetch }`. A function is named by its
+ * file (`name`; the bench's floor and hello-world are plain handlers). `first` modules are imported before
+ * the function, so they evaluate before any of its dependencies.
  */
-export function entryModule(platform: Platform, source: string, first: string[] = []): string {
-  const preludes = first.map((file) => `import ${JSON.stringify(file)};\n`).join("");
+export function entryModule(
+  platform: Platform,
+  source: string,
+  opts: { name?: string; first?: string[] } = {},
+): string {
+  const preludes = (opts.first ?? []).map((file) => `import ${JSON.stringify(file)};\n`).join("");
+  const handler = opts.name ? `fn.named(${JSON.stringify(opts.name)})` : "fn";
+  const body = `${preludes}import fn from ${JSON.stringify(source)};\nconst handler = ${handler};\n`;
   return platform === "netlify"
-    ? `${preludes}export { default } from ${JSON.stringify(source)};`
-    : `${preludes}import handler from ${JSON.stringify(source)};\nexport default { fetch: handler };`;
+    ? `${body}export default handler;`
+    : `${body}export default { fetch: handler };`;
 }

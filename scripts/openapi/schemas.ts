@@ -1,7 +1,6 @@
-// The OpenAPI document's components: JSON Schemas from the functions' zod schemas and from ErrorCode, and
-// the response bodies the functions build, plus the headers the operations refer to.
+// The OpenAPI document's components: JSON Schemas from zod schemas and from ErrorCode, and the headers the
+// operations refer to.
 import * as z from "zod/mini";
-import { UpdateUserBody } from "../../functions/update-user.ts";
 import { ErrorCode } from "../../shared/errors.ts";
 
 export type JsonSchema = Record<string, unknown>;
@@ -17,29 +16,6 @@ export function jsonSchema(schema: z.ZodMiniType): JsonSchema {
   return rest;
 }
 
-// Response bodies. The functions build these rather than parse them, so the schemas live here.
-const User = z.looseObject({
-  id: z.string(),
-  firstName: z.nullable(z.string()),
-  lastName: z.nullable(z.string()),
-  username: z.nullable(z.string()),
-  imageUrl: z.string(),
-  hasImage: z.boolean(),
-  primaryEmailAddressId: z.nullable(z.string()),
-  emailAddresses: z.array(z.looseObject({ id: z.string(), emailAddress: z.string() })),
-  phoneNumbers: z.array(z.unknown()),
-  publicMetadata: z.record(z.string(), z.unknown()),
-  unsafeMetadata: z.record(z.string(), z.unknown()),
-  createdAt: z.number(),
-  updatedAt: z.number(),
-  lastSignInAt: z.nullable(z.number()),
-});
-const bodies = {
-  Hello: z.strictObject({ data: z.strictObject({ message: z.literal("Hello World") }) }),
-  Rows: z.strictObject({ data: z.array(z.record(z.string(), z.unknown())) }),
-  UserBody: z.strictObject({ user: User }),
-};
-
 export const ERROR_CODES = Object.values(ErrorCode) as string[];
 const ErrorEnvelope = z.strictObject({
   error: z.strictObject({
@@ -51,10 +27,8 @@ const ErrorEnvelope = z.strictObject({
   }),
 });
 
-/** The `UpdateUserBody` refinement "at least one field" has no JSON Schema form of its own. */
-function updateUserBodySchema(): JsonSchema {
-  return { ...jsonSchema(UpdateUserBody), minProperties: 1 };
-}
+/** A request body: what the client sends (zod's input side). */
+export const bodySchema = (schema: z.ZodMiniType) => jsonSchema(schema);
 
 const header = (description: string, schema: JsonSchema, extra: Record<string, unknown> = {}) => ({
   description,
@@ -62,20 +36,9 @@ const header = (description: string, schema: JsonSchema, extra: Record<string, u
   ...extra,
 });
 
+/** The components every document has; the functions' own bodies come from their declarations. */
 export function componentSchemas(): Record<string, JsonSchema> {
-  const schemas: Record<string, JsonSchema> = {
-    ErrorEnvelope: jsonSchema(ErrorEnvelope),
-    UpdateUserBody: updateUserBodySchema(),
-    User: {
-      ...jsonSchema(User),
-      not: { anyOf: [{ required: ["privateMetadata"] }, { required: ["_raw"] }] },
-    },
-  };
-  for (const [name, schema] of Object.entries(bodies)) schemas[name] = jsonSchema(schema);
-  // Each body's user points at the one User schema.
-  (schemas.UserBody!.properties as Record<string, unknown>).user = ref("schemas", "User");
-
-  return schemas;
+  return { ErrorEnvelope: jsonSchema(ErrorEnvelope) };
 }
 
 /** The headers responses refer to by `ref("headers", …)`. */

@@ -1,9 +1,9 @@
 // A "host" runs the four functions somewhere (in-process from source, built bundles on Node or Deno,
 // netlify dev) with a given environment. The behaviour suite only talks to this interface.
 import { vi } from "vitest";
-import { FUNCTION_NAMES, type FunctionName } from "../../scripts/lib/functions.ts";
+import { FUNCTION_NAMES, type FunctionName, loadFunctions } from "../../scripts/lib/functions.ts";
 import { APP_ORIGIN } from "../../scripts/lib/stand-ins.ts";
-import type { WebHandler } from "../../shared/handler.ts";
+import type { DefinedFunction, WebHandler } from "../../shared/handler.ts";
 
 export type { FunctionName };
 
@@ -36,9 +36,14 @@ export interface Host {
 /** Where the in-process host pretends to serve (the origin the stand-ins authorize). */
 export const APP_URL = APP_ORIGIN;
 
+const METHODS = new Map((await loadFunctions()).map((fn) => [fn.name, fn.definition.method]));
+
+/** The method a function is called with when a test does not say: the one it declares. */
+export const declaredMethod = (fn: FunctionName): string => METHODS.get(fn) ?? "GET";
+
 export function buildRequest(fn: FunctionName, init: CallInit = {}, base = APP_URL): Request {
   return new Request(`${base}/api/${fn}${init.query ? `?${init.query}` : ""}`, {
-    method: init.method ?? (fn === "update-user" ? "POST" : "GET"),
+    method: init.method ?? declaredMethod(fn),
     headers: init.headers,
     body: init.body,
     // Needed for ReadableStream bodies (streamed uploads).
@@ -60,7 +65,8 @@ export const sourceHost: Host = {
     const handlers = Object.fromEntries(
       await Promise.all(
         FUNCTION_NAMES.map(
-          async (fn) => [fn, (await import(`../../functions/${fn}.ts`)).default as WebHandler] as const,
+          async (fn) =>
+            [fn, ((await import(`../../functions/${fn}.ts`)).default as DefinedFunction).named(fn)] as const,
         ),
       ),
     ) as Record<FunctionName, WebHandler>;

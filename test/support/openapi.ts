@@ -2,12 +2,15 @@
 // that path and method, required headers present, and a JSON body must match the documented schema.
 // A method the document does not list must be answered 405 with the error envelope.
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
-import { openApiDocument } from "../../scripts/openapi.ts";
+import { loadOpenApiDocument } from "../../scripts/openapi.ts";
 import type { FunctionName } from "./hosts.ts";
 
 type Json = Record<string, unknown>;
 const DOC_ID = "openapi.json";
-const doc = openApiDocument() as { paths: Record<string, Record<string, Json>>; components: Json };
+const doc = (await loadOpenApiDocument()) as {
+  paths: Record<string, Record<string, Json>>;
+  components: Json;
+};
 
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 ajv.addSchema(doc, DOC_ID);

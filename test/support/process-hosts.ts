@@ -9,7 +9,7 @@ import { FUNCTION_NAMES, type FunctionName, functionUrls } from "../../scripts/l
 import { netlifyCli, netlifyEnv } from "../../scripts/lib/netlify-cli.ts";
 import { binPath, ROOT, requireBuild } from "../../scripts/lib/paths.ts";
 import { type ServerProcess, startServer } from "../../scripts/lib/process.ts";
-import type { CallInit, Host, Running } from "./hosts.ts";
+import { type CallInit, declaredMethod, type Host, type Running } from "./hosts.ts";
 
 function running(
   urls: Record<FunctionName, string>,
@@ -19,7 +19,7 @@ function running(
   return {
     urlFor: (fn) => urls[fn],
     call: (fn: FunctionName, init: CallInit = {}) => {
-      const method = init.method ?? (fn === "update-user" ? "POST" : "GET");
+      const method = init.method ?? declaredMethod(fn);
       const url = `${urls[fn]}${init.query ? `?${init.query}` : ""}`;
       return fetch(url, {
         method,
