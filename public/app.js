@@ -195,51 +195,152 @@ async function send(section, { method, path, body, contentType }) {
   }
 }
 
-function nameFields(form) {
-  const fields = {};
-  for (const name of ["firstName", "lastName"]) {
-    const value = form.elements[name].value;
-    if (value !== "") fields[name] = value;
+const TOKEN_NAMES = {
+  session_token: "session tokens",
+  m2m_token: "M2M tokens",
+  api_key: "API keys",
+  oauth_token: "OAuth tokens",
+};
+
+/** The operation a card calls: the function's own method (HEAD and OPTIONS come with it). */
+function mainOperation(item) {
+  for (const method of ["get", "post", "put", "patch", "delete"]) {
+    if (item[method]) return { method: method.toUpperCase(), op: item[method] };
   }
-  return fields;
+  return undefined;
 }
 
-function setUpFunctions() {
-  for (const section of document.querySelectorAll(".fn")) {
-    const fn = section.dataset.fn;
-    if (fn === "update-user") continue;
-    $("form", section).addEventListener("submit", (event) => {
-      event.preventDefault();
-      const limit = fn === "supabase-data" ? $("#limit").value.trim() : "";
-      const path = `/api/${fn}${limit ? `?limit=${encodeURIComponent(limit)}` : ""}`;
-      send(section, { method: "GET", path });
-    });
-  }
+function resolveRef(doc, value) {
+  if (!value?.$ref) return value;
+  return value.$ref
+    .slice(2)
+    .split("/")
+    .reduce((node, key) => node?.[key], doc);
+}
 
-  const section = $('.fn[data-fn="update-user"]');
-  const form = $("#update-form");
-  $("#update-send").addEventListener("click", () => {
-    const fields = nameFields(form);
-    const json = $('input[name="body-update-user"]:checked', section).value === "json";
+function radios(name, legend, choices, form) {
+  const set = element("fieldset", {}, element("legend", { textContent: legend }));
+  choices.forEach(([value, text], i) => {
+    const input = element("input", { type: "radio", name, value, checked: i === 0 });
+    if (form) input.setAttribute("form", form);
+    set.append(element("label", {}, input, ` ${text}`));
+  });
+  return set;
+}
+
+function field(id, name, label, hint, value) {
+  const input = element("input", { id, name, value: value ?? "", autocomplete: "off" });
+  const text = element("label", { htmlFor: id, textContent: label });
+  if (hint) text.append(" ", element("span", { className: "hint", textContent: `(${hint})` }));
+  return element("div", {}, text, input);
+}
+
+function schemaHint(schema) {
+  if (!schema) return "";
+  const range =
+    schema.minimum !== undefined && schema.maximum !== undefined ? `${schema.minimum}–${schema.maximum}` : "";
+  const def = schema.default !== undefined ? `default ${schema.default}` : "";
+  return [range, def].filter(Boolean).join(", ");
+}
+
+/** A card for one function, from its operation in openapi.json. */
+function card(doc, path, item) {
+  const fn = path.split("/").pop();
+  const { method, op } = mainOperation(item);
+  const section = element("section", { className: "fn" });
+  section.dataset.fn = fn;
+  section.setAttribute("aria-labelledby", `${fn}-title`);
+  const title = element(
+    "h2",
+    { id: `${fn}-title` },
+    element("span", { className: "method", textContent: method }),
+    " ",
+    element("code", { textContent: path }),
+  );
+  const accepts = (op["x-accepts-token-types"] ?? []).map((t) => TOKEN_NAMES[t] ?? t).join(", ");
+  section.append(title, element("p", { textContent: op.summary ?? "" }));
+  if (op.description) section.append(element("p", { className: "hint", textContent: op.description }));
+  section.append(element("p", { className: "hint", textContent: `Accepts ${accepts}.` }));
+
+  const form = element("form", { className: "call" });
+  const params = op.parameters ?? [];
+  for (const p of params) {
+    form.append(field(`${fn}-${p.name}`, p.name, p.name, schemaHint(p.schema), p.example));
+  }
+  const content = op.requestBody?.content?.["application/json"];
+  const bodySchema = resolveRef(doc, content?.schema);
+  const bodyFields = Object.keys(bodySchema?.properties ?? {});
+  if (bodyFields.length > 0) {
+    const fields = element("div", { className: "fields" });
+    for (const name of bodyFields) fields.append(field(`${fn}-${name}`, name, name, "", content.example?.[name]));
+    form.append(fields, element("p", { className: "hint", textContent: "Empty fields are left out." }));
+  }
+  form.append(radios(`auth-${fn}`, "Send the token as", [["cookie", "cookie"], ["bearer", "Bearer"], ["none", "nothing"]]));
+  if (bodyFields.length > 0) {
+    form.append(radios(`body-${fn}`, "Send's body", [["form", "form (urlencoded)"], ["json", "JSON"]]));
+  }
+  const buttons = element("div", { className: "buttons" }, element("button", { type: "submit", textContent: "Send" }));
+  form.append(buttons);
+  section.append(form, element("div", { className: "result", ariaLive: "polite" }));
+
+  const values = () => {
+    const out = {};
+    for (const name of bodyFields) {
+      const value = form.elements[name].value;
+      if (value !== "") out[name] = value;
+    }
+    return out;
+  };
+  const query = () => {
+    const q = new URLSearchParams();
+    for (const p of params) {
+      const value = form.elements[p.name].value.trim();
+      if (value !== "") q.set(p.name, value);
+    }
+    const text = q.toString();
+    return text ? `?${text}` : "";
+  };
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (bodyFields.length === 0) {
+      send(section, { method, path: `${path}${query()}` });
+      return;
+    }
+    const json = $(`input[name="body-${fn}"]:checked`, section).value === "json";
     send(section, {
-      method: "POST",
-      path: "/api/update-user",
-      body: json ? JSON.stringify(fields) : new URLSearchParams(fields).toString(),
+      method,
+      path: `${path}${query()}`,
+      body: json ? JSON.stringify(values()) : new URLSearchParams(values()).toString(),
       contentType: json ? "application/json" : "application/x-www-form-urlencoded",
     });
   });
+  if (bodyFields.length > 0 && method === "POST") htmlFormSubmit(section, fn, path, values, buttons);
+  return section;
+}
 
-  // The real HTML form: the browser posts it urlencoded with the cookie and follows any redirect in the frame.
-  const frame = $("#update-frame");
+/**
+ * A real HTML form post: the browser sends it urlencoded with the cookie and follows any redirect (the
+ * sign-in 303) in a frame, as a plain HTML page posting to the function would.
+ */
+function htmlFormSubmit(section, fn, path, values, buttons) {
+  const frameName = `${fn}-frame`;
+  const post = element("form", { method: "post", action: path, target: frameName, hidden: true });
+  post.setAttribute("enctype", "application/x-www-form-urlencoded");
+  const outcome = element("p", { className: "form-outcome", id: `${fn}-outcome`, role: "status", ariaLive: "polite" });
+  const frame = element("iframe", { name: frameName, id: frameName, title: "Where the HTML form submission landed" });
+  const result = element("div", { className: "form-result", hidden: true }, outcome, frame);
+  const button = element("button", { type: "button", className: "secondary", textContent: "Submit as an HTML form" });
+  buttons.append(button);
+  section.append(post, result);
   let submitted = false;
-  form.addEventListener("submit", async () => {
+  button.addEventListener("click", () => {
+    post.replaceChildren(
+      ...Object.entries(values()).map(([name, value]) => element("input", { type: "hidden", name, value })),
+    );
     submitted = true;
-    for (const input of [form.elements.firstName, form.elements.lastName]) input.disabled = input.value === "";
-    setTimeout(() => {
-      for (const input of [form.elements.firstName, form.elements.lastName]) input.disabled = false;
-    });
-    $(".form-result", section).hidden = false;
-    $("#form-outcome").textContent = "Submitting…";
+    result.hidden = false;
+    outcome.textContent = "Submitting…";
+    post.submit();
   });
   frame.addEventListener("load", () => {
     // The frame's first, empty document may finish loading after a quick first submit: not the answer.
@@ -249,12 +350,27 @@ function setUpFunctions() {
     const nav = win.performance.getEntriesByType("navigation")[0];
     const landed = win.location.href;
     const status = nav?.responseStatus ? ` ${nav.responseStatus}` : "";
-    $("#form-outcome").textContent =
+    outcome.textContent =
       nav?.redirectCount > 0
-        ? `HTML form: POST /api/update-user answered with a redirect (303 See Other), followed to ${landed} →${status}`
-        : `HTML form: POST /api/update-user →${status}, shown below`;
+        ? `HTML form: POST ${path} answered with a redirect (303 See Other), followed to ${landed} →${status}`
+        : `HTML form: POST ${path} →${status}, shown below`;
     showSession();
   });
+}
+
+async function setUpFunctions() {
+  const container = $("#functions");
+  try {
+    const res = await fetch("openapi.json", { headers: { accept: "application/json" } });
+    const doc = await res.json();
+    const cards = Object.entries(doc.paths)
+      .filter(([, item]) => mainOperation(item))
+      .map(([path, item]) => card(doc, path, item));
+    container.replaceChildren(...cards);
+  } catch (err) {
+    $("#functions-loading").textContent = `Could not read openapi.json: ${err.message}`;
+  }
+  container.removeAttribute("aria-busy");
 }
 
 setUpIdentity();

@@ -23,16 +23,10 @@ try {
   await page.goto(`${site.url}/`);
   await page.getByRole("button", { name: "Sign in as user_alice" }).click();
   await page.locator("#session-status", { hasText: "Signed in as user_alice" }).waitFor();
-  const section = page.locator('.fn[data-fn="current-user"]');
+  // The first card: a signed-in call and its answer.
+  const section = page.locator(".fn").first();
   await section.getByRole("button", { name: "Send", exact: true }).click();
   await section.locator(".result .status").waitFor();
-  // The page as a person sees it after the call: the signed-in panel, then the answer (the sections
-  // between are folded away for the picture only).
-  await page.evaluate(() => {
-    for (const fn of ["protected", "supabase-data"]) {
-      (document.querySelector(`.fn[data-fn="${fn}"]`) as HTMLElement).style.display = "none";
-    }
-  });
   // Page coordinates: the top of the answer's body, plus a dozen lines of it.
   const bodyTop = await section
     .locator(".result .body")

@@ -171,7 +171,7 @@ describe.skipIf(skip)("the try-it page in headless Chromium", () => {
     expect(hello.headers["cache-control"]).toBe("no-store");
     expect(hello.headers["x-request-id"]).toMatch(/^[\w.:-]{8,}$/);
 
-    await page.locator("#limit").fill("2");
+    await page.locator("#supabase-data-limit").fill("2");
     const rows = await sendFrom(page, "supabase-data");
     expect(rows.status).toMatch(/^200 OK/);
     const data = (rows.body as { data: { user_id: string }[] }).data;
@@ -185,7 +185,7 @@ describe.skipIf(skip)("the try-it page in headless Chromium", () => {
     expect(user.id).toBe("user_alice");
     expect(user).not.toHaveProperty("privateMetadata");
 
-    await page.locator("#firstName").fill("Grace");
+    await page.locator("#update-user-firstName").fill("Grace");
     const updated = await sendFrom(page, "update-user");
     expect(updated.status).toMatch(/^200 OK · \d+ ms · POST \/api\/update-user/);
     expect((updated.body as { user: { firstName: string } }).user.firstName).toBe("Grace");
@@ -197,13 +197,13 @@ describe.skipIf(skip)("the try-it page in headless Chromium", () => {
     const page = await openPage();
     await signIn(page, "user_alice");
     const posted = page.waitForRequest((r) => r.url().endsWith("/api/update-user") && r.method() === "POST");
-    await page.locator("#firstName").fill("Hopper");
+    await page.locator("#update-user-firstName").fill("Hopper");
     await page.getByRole("button", { name: "Submit as an HTML form" }).click();
     const request = await posted;
     expect(request.headers()["content-type"]).toBe("application/x-www-form-urlencoded");
     expect(request.postData()).toBe("firstName=Hopper");
-    await expect.poll(() => page.locator("#form-outcome").textContent()).toContain("→ 200");
-    const frameText = await page.frameLocator("#update-frame").locator("body").textContent();
+    await expect.poll(() => page.locator("#update-user-outcome").textContent()).toContain("→ 200");
+    const frameText = await page.frameLocator("#update-user-frame").locator("body").textContent();
     expect(JSON.parse(frameText ?? "").user.firstName).toBe("Hopper");
     expect((await clerkUser("user_alice")).first_name).toBe("Hopper");
     await page.close();
@@ -284,16 +284,18 @@ describe.skipIf(skip)("the try-it page in headless Chromium", () => {
     await expect.poll(() => page.locator("#session-status").textContent()).toContain("Signed out");
     const before = (await clerkUser("user_alice")).first_name;
     const answered = page.waitForResponse((r) => r.url().endsWith("/api/update-user"));
-    await page.locator("#firstName").fill("Nobody");
+    await page.locator("#update-user-firstName").fill("Nobody");
     await page.getByRole("button", { name: "Submit as an HTML form" }).click();
     const res = await answered;
     expect(res.status()).toBe(303);
     expect(res.headers().location).toBe(`${site.url}/sign-in`);
     await expect
-      .poll(() => page.locator("#form-outcome").textContent())
+      .poll(() => page.locator("#update-user-outcome").textContent())
       .toContain(`followed to ${site.url}/sign-in`);
     expect(page.frame({ name: "update-frame" })?.url()).toBe(`${site.url}/sign-in`);
-    await expect.poll(() => page.frameLocator("#update-frame").locator("h1").textContent()).toBe("Sign in");
+    await expect
+      .poll(() => page.frameLocator("#update-user-frame").locator("h1").textContent())
+      .toBe("Sign in");
 
     // The page's own Send (fetch, form body) follows the same redirect and says so.
     const sent = await sendFrom(page, "update-user");

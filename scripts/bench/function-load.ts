@@ -3,7 +3,7 @@
 // process CPU time (utime + stime from /proc) divided by the requests it answered.
 import { FUNCTION_NAMES, type FunctionName } from "../lib/functions.ts";
 import { resetTrips } from "./distance.ts";
-import type { LatencyContext } from "./latency.ts";
+import { benchRequest, type LatencyContext } from "./latency.ts";
 import { log, opts } from "./options.ts";
 import {
   AUTHORIZED_PARTY,
@@ -33,17 +33,17 @@ export interface FunctionLoad {
 async function loadOne(ctx: LatencyContext, runtime: Runtime, fn: FunctionName): Promise<FunctionLoad> {
   const argv = serverCommand(runtime, bundlePath(runtime, "project", fn), fn);
   const server = await startBenchServer(argv, serverEnv(ctx.clerk, "networkless", ctx.env));
-  const post = fn === "update-user";
+  const { method, query, body } = benchRequest(fn);
   const target = {
     url: server.url,
-    path: requestPath(runtime, fn),
-    method: post ? ("POST" as const) : ("GET" as const),
+    path: `${requestPath(runtime, fn)}${query}`,
+    method,
     headers: {
       accept: "application/json",
       origin: AUTHORIZED_PARTY,
-      ...(post ? { "content-type": "application/json" } : {}),
+      ...(body ? { "content-type": "application/json" } : {}),
     },
-    body: post ? JSON.stringify({ firstName: "Alice" }) : undefined,
+    body,
     authorization: () => `Bearer ${ctx.reusedToken}`,
     pid: server.pid,
   };

@@ -2,7 +2,7 @@
 // one request at a time, as Netlify gives an instance one request at a time), the round trips each
 // request makes, warm p50/p99, the first request of a new session, and the first request of a new
 // isolate (fresh process, so the JWKS fetch too).
-import { FUNCTION_NAMES, type FunctionName } from "../lib/functions.ts";
+import { FUNCTION_NAMES, type FunctionName, loadFunctions } from "../lib/functions.ts";
 import type { ServerProcess } from "../lib/process.ts";
 import type { ClerkStandIn } from "../stand-ins/clerk.ts";
 import {
@@ -51,26 +51,35 @@ export interface LatencyResult {
   newIsolate: { listenMs: number[]; firstMs: number[]; median: number; trips: TripCount };
 }
 
-/** Today's least: protected verifies locally; the others need their one upstream call. */
-export const MIN_TRIPS: Record<FunctionName, { clerk: number; supabase: number }> = {
-  protected: { clerk: 0, supabase: 0 },
-  "supabase-data": { clerk: 0, supabase: 1 },
-  "current-user": { clerk: 1, supabase: 0 },
-  "update-user": { clerk: 1, supabase: 0 },
-};
+const DECLARATIONS = new Map((await loadFunctions()).map((fn) => [fn.name, fn.definition]));
+
+/** The least upstream calls a warm request of `fn` makes, as the function declares it (none by default). */
+export function minTrips(fn: FunctionName): { clerk: number; supabase: number } {
+  const upstream = DECLARATIONS.get(fn)?.upstream;
+  return { clerk: upstream?.clerk ?? 0, supabase: upstream?.supabase ?? 0 };
+}
+
+/** The request the bench sends to `fn`: its declared method and example. */
+export function benchRequest(fn: FunctionName) {
+  const d = DECLARATIONS.get(fn);
+  const method = d?.method ?? "GET";
+  const query = d?.example?.query ? `?${d.example.query}` : "";
+  const body = method === "GET" ? undefined : JSON.stringify(d?.example?.body ?? {});
+  return { method, query, body };
+}
 
 /** One request as the function's client sends it; resolves to its status. */
 export function callFunction(base: string, runtime: Runtime, fn: FunctionName, token: string) {
-  const post = fn === "update-user";
-  return fetch(`${base}${requestPath(runtime, fn)}`, {
-    method: post ? "POST" : "GET",
+  const { method, query, body } = benchRequest(fn);
+  return fetch(`${base}${requestPath(runtime, fn)}${query}`, {
+    method,
     headers: {
       authorization: `Bearer ${token}`,
       accept: "application/json",
       origin: AUTHORIZED_PARTY,
-      ...(post ? { "content-type": "application/json" } : {}),
+      ...(body ? { "content-type": "application/json" } : {}),
     },
-    body: post ? JSON.stringify({ firstName: "Alice" }) : undefined,
+    body,
     signal: AbortSignal.timeout(15_000),
   }).then(async (res) => {
     await res.arrayBuffer();
@@ -163,13 +172,13 @@ async function measureOne(ctx: LatencyContext, id: Id): Promise<LatencyResult> {
     );
     const fresh = await timedRequests(ctx, server, id, sessionTokens);
     const sorted = Float64Array.from(warm.times).sort();
-    const minTrips = MIN_TRIPS[id.fn];
+    const least = minTrips(id.fn);
     const upstreamMs = warm.replayTimes.length > 0 ? median(warm.replayTimes) : 0;
     const p50 = percentile(sorted, 50);
     return {
       ...id,
-      minTrips,
-      floorMs: minTrips.clerk * distance.clerkMs + minTrips.supabase * distance.supabaseMs,
+      minTrips: least,
+      floorMs: least.clerk * distance.clerkMs + least.supabase * distance.supabaseMs,
       upstreamMs,
       ownMs: p50 - upstreamMs,
       warm: {

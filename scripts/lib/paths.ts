@@ -8,7 +8,7 @@ export const ROOT = resolve(import.meta.dirname, "../..");
 /** A binary from the project's own node_modules (the pinned Node 24, Deno, esbuild). */
 export const binPath = (name: string) => join(ROOT, "node_modules", ".bin", name);
 
-const hasBuild = () => existsSync(join(ROOT, "dist", "netlify", "protected.mjs"));
+const hasBuild = () => existsSync(join(ROOT, "dist", "openapi.json"));
 
 /** Test hosts run what the global setup built; a missing dist/ means the setup did not run. */
 export function requireBuild(): void {

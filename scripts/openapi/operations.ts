@@ -68,12 +68,14 @@ const camel = (name: string) => name.replace(/-(\w)/g, (_, c: string) => c.toUpp
 
 function parameters(d: Declaration) {
   if (!d.query) return undefined;
+  const example = new URLSearchParams(d.example?.query ?? "");
   return Object.entries(d.query).map(([name, param]) => ({
     name,
     in: "query",
     required: false,
     schema: jsonSchema(param.schema),
     ...(param.description ? { description: param.description } : {}),
+    ...(example.has(name) ? { example: example.get(name) } : {}),
   }));
 }
 
@@ -135,7 +137,9 @@ export function operations(fn: LoadedFunction): Record<string, unknown> {
       options: PREFLIGHT,
     };
   }
-  const body = d.body ? { schema: ref("schemas", bodySchemaName(fn)) } : undefined;
+  const body = d.body
+    ? { schema: ref("schemas", bodySchemaName(fn)), ...(d.example?.body ? { example: d.example.body } : {}) }
+    : undefined;
   return {
     [d.method.toLowerCase()]: {
       ...base,

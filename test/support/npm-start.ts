@@ -17,11 +17,11 @@ export interface NpmStart {
 }
 
 /** Resolves `settleMs` after the first stdout line starting with `readyLine`; rejects if it exits first. */
-export function startNpmStart(readyLine: string, settleMs = 0): Promise<NpmStart> {
+export function startNpmStart(readyLine: string, settleMs = 0, cwd = root): Promise<NpmStart> {
   const port = String(20000 + Math.floor(Math.random() * 20000));
   const base = `http://localhost:${port}`;
   const dev = spawn(node, ["scripts/dev.ts"], {
-    cwd: root,
+    cwd,
     env: { PATH: process.env.PATH ?? "", PORT: port },
   });
   let banner = "";
@@ -54,10 +54,10 @@ export interface SmokeRun {
 }
 
 /** scripts/smoke.ts with `args`, seeing only PATH and `env`. */
-export async function smoke(args: string[], env: Record<string, string>): Promise<SmokeRun> {
+export async function smoke(args: string[], env: Record<string, string>, cwd = root): Promise<SmokeRun> {
   try {
     const { stdout, stderr } = await promisify(execFile)(node, ["scripts/smoke.ts", ...args], {
-      cwd: root,
+      cwd,
       env: { PATH: process.env.PATH ?? "", ...env },
     });
     return { code: 0, stdout, stderr };
