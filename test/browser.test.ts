@@ -292,7 +292,7 @@ describe.skipIf(skip)("the try-it page in headless Chromium", () => {
     await expect
       .poll(() => page.locator("#update-user-outcome").textContent())
       .toContain(`followed to ${site.url}/sign-in`);
-    expect(page.frame({ name: "update-frame" })?.url()).toBe(`${site.url}/sign-in`);
+    expect(page.frame({ name: "update-user-frame" })?.url()).toBe(`${site.url}/sign-in`);
     await expect
       .poll(() => page.frameLocator("#update-user-frame").locator("h1").textContent())
       .toBe("Sign in");
