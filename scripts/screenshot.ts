@@ -1,4 +1,4 @@
-// npm run screenshot: the try-it page after a signed-in call, as README's picture (docs/try-it.png).
+// npm run screenshot: the try-it page after a signed-in call, the picture in docs/local-dev.md (docs/try-it.png).
 // Same browser as the tests: the system's headless Chromium, on npm start's stand-ins in this process.
 import { createServer } from "node:net";
 import { resolve } from "node:path";

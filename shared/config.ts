@@ -3,8 +3,8 @@
 // supabase-data reads the Supabase group and only update-user SIGN_IN_URL, so a broken Supabase setting
 // cannot take down `protected`. Each group's fields are getters that validate their group when first read.
 //
-// Adding a variable: one entry in VARIABLES (schema + what to set), its name in a group, a field in the
-// group's `build` and in Config.
+// Adding a variable: one entry in VARIABLES (schema, what to set, default), its name in a group, a field
+// in the group's `build` and in Config; then `npm run docs` rewrites the table in docs/configuration.md.
 import * as z from "zod/mini";
 import { readEnv } from "./env.ts";
 import { ErrorCode, HttpError, misconfigured } from "./errors.ts";
@@ -34,15 +34,18 @@ function frontendApiFromPublishableKey(key: string): string | undefined {
   }
 }
 
-interface Variable {
+export interface Variable {
   schema: z.ZodMiniType;
   /** Unset is a problem (for the functions whose group lists it). */
   required?: boolean;
+  /** Used when unset, validated by `schema` like a value that was set. */
+  default?: string;
   /** What to set, said to the operator whatever is wrong with the value; never the value itself. */
   hint: string;
 }
 
-const VARIABLES = {
+/** Every variable the functions read. The table in docs/configuration.md is generated from it. */
+export const VARIABLES = {
   CLERK_SECRET_KEY: {
     schema: z.string().check(z.regex(/^sk_(test|live)_[A-Za-z0-9]+$/)),
     required: true,
@@ -66,6 +69,7 @@ const VARIABLES = {
   },
   CLERK_API_URL: {
     schema: httpUrl,
+    default: "https://api.clerk.com",
     hint: "must be the Backend API base URL, like https://api.clerk.com, or unset",
   },
   CLERK_MACHINE_SECRET_KEY: {
@@ -88,10 +92,12 @@ const VARIABLES = {
     schema: z
       .pipe(z.string().check(z.regex(/^\d+$/)), z.transform(Number))
       .check(z.refine((n) => n >= 100 && n <= 25_000)),
+    default: "8000",
     hint: "must be milliseconds between 100 and 25000, like 8000, or unset",
   },
   SIGN_IN_URL: {
     schema: z.string().check(z.refine((u) => u.startsWith("/") || URL.canParse(u))),
+    default: "/sign-in",
     hint: "must be a path like /sign-in or an absolute URL of your sign-in page, or unset",
   },
   SUPABASE_URL: {
@@ -114,15 +120,18 @@ const VARIABLES = {
   },
   CLERK_SUPABASE_TEMPLATE: {
     schema: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/)),
+    default: "supabase",
     hint: "must be the name of a Clerk JWT template, like supabase, or none for Supabase's Clerk integration",
   },
   DATA_TABLE: {
     schema: z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/)),
+    default: "tasks",
     hint: "must be a table or view name, like tasks, or unset",
   },
 } satisfies Record<string, Variable>;
 
-type Name = keyof typeof VARIABLES;
+export type VariableName = keyof typeof VARIABLES;
+type Name = VariableName;
 type Values<N extends Name> = { [K in N]: z.infer<(typeof VARIABLES)[K]["schema"]> | undefined };
 
 class ConfigProblems extends Error {
@@ -139,7 +148,7 @@ function readVariables<N extends Name>(names: readonly N[]): Values<N> {
   const problems: string[] = [];
   for (const name of names) {
     const variable: Variable = VARIABLES[name];
-    const raw = blankAsUnset(readEnv(name));
+    const raw = blankAsUnset(readEnv(name)) ?? variable.default;
     if (raw === undefined) {
       if (variable.required) problems.push(`${name} is not set: it ${variable.hint}`);
       continue;
@@ -188,9 +197,10 @@ function group<N extends Name, T>(names: readonly N[], build: (env: Values<N>) =
   };
 }
 
-/** What every function needs: Clerk, CORS and the upstream deadline. */
-const clerkCore = group(
-  [
+/** Which variables each group reads (the configuration docs say who needs what from this). */
+export const VARIABLE_GROUPS = {
+  /** What every function needs: Clerk, CORS and the upstream deadline. */
+  clerkCore: [
     "CLERK_SECRET_KEY",
     "CLERK_PUBLISHABLE_KEY",
     "CLERK_JWT_KEY",
@@ -200,50 +210,49 @@ const clerkCore = group(
     "CLERK_AUTHORIZED_PARTIES",
     "CORS_ALLOWED_ORIGINS",
     "UPSTREAM_TIMEOUT_MS",
-  ] as const,
-  (env) => {
-    const authorizedParties = env.CLERK_AUTHORIZED_PARTIES ?? [];
-    const cors = env.CORS_ALLOWED_ORIGINS;
-    return {
-      secretKey: env.CLERK_SECRET_KEY!,
-      publishableKey: env.CLERK_PUBLISHABLE_KEY!,
-      issuer: `https://${frontendApiFromPublishableKey(env.CLERK_PUBLISHABLE_KEY!)}`,
-      jwtKey: env.CLERK_JWT_KEY,
-      apiUrl: (env.CLERK_API_URL ?? "https://api.clerk.com").replace(/\/$/, ""),
-      machineSecretKey: env.CLERK_MACHINE_SECRET_KEY,
-      machineId: env.CLERK_MACHINE_ID,
-      authorizedParties,
-      corsOrigins: cors?.[0] === "*" ? ("*" as const) : (cors ?? authorizedParties),
-      upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS ?? 8_000,
-    };
-  },
-);
-
-/** update-user's redirect for signed-out browsers. */
-const signIn = group(["SIGN_IN_URL"] as const, (env) => ({ signInUrl: env.SIGN_IN_URL ?? "/sign-in" }));
-
-/** supabase-data's: where to read, with which key, through which token. */
-const supabase = group(
-  [
+  ],
+  /** The redirect for signed-out browsers. */
+  signIn: ["SIGN_IN_URL"],
+  /** supabase-data's: where to read, with which key, through which token. */
+  supabase: [
     "SUPABASE_URL",
     "SUPABASE_PUBLISHABLE_KEY",
     "SUPABASE_PUBLISHABLE_KEYS",
     "SUPABASE_ANON_KEY",
     "CLERK_SUPABASE_TEMPLATE",
     "DATA_TABLE",
-  ] as const,
-  (env) => ({
-    supabaseUrl: env.SUPABASE_URL!.replace(/\/$/, ""),
-    supabaseKey: publicSupabaseKey({
-      publishableKey: env.SUPABASE_PUBLISHABLE_KEY,
-      publishableKeys: env.SUPABASE_PUBLISHABLE_KEYS,
-      anonKey: env.SUPABASE_ANON_KEY,
-    }),
-    supabaseTemplate:
-      env.CLERK_SUPABASE_TEMPLATE === "none" ? null : (env.CLERK_SUPABASE_TEMPLATE ?? "supabase"),
-    dataTable: env.DATA_TABLE ?? "tasks",
+  ],
+} as const satisfies Record<string, readonly VariableName[]>;
+
+const clerkCore = group(VARIABLE_GROUPS.clerkCore, (env) => {
+  const authorizedParties = env.CLERK_AUTHORIZED_PARTIES ?? [];
+  const cors = env.CORS_ALLOWED_ORIGINS;
+  return {
+    secretKey: env.CLERK_SECRET_KEY!,
+    publishableKey: env.CLERK_PUBLISHABLE_KEY!,
+    issuer: `https://${frontendApiFromPublishableKey(env.CLERK_PUBLISHABLE_KEY!)}`,
+    jwtKey: env.CLERK_JWT_KEY,
+    apiUrl: env.CLERK_API_URL!.replace(/\/$/, ""),
+    machineSecretKey: env.CLERK_MACHINE_SECRET_KEY,
+    machineId: env.CLERK_MACHINE_ID,
+    authorizedParties,
+    corsOrigins: cors?.[0] === "*" ? ("*" as const) : (cors ?? authorizedParties),
+    upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS!,
+  };
+});
+
+const signIn = group(VARIABLE_GROUPS.signIn, (env) => ({ signInUrl: env.SIGN_IN_URL! }));
+
+const supabase = group(VARIABLE_GROUPS.supabase, (env) => ({
+  supabaseUrl: env.SUPABASE_URL!.replace(/\/$/, ""),
+  supabaseKey: publicSupabaseKey({
+    publishableKey: env.SUPABASE_PUBLISHABLE_KEY,
+    publishableKeys: env.SUPABASE_PUBLISHABLE_KEYS,
+    anonKey: env.SUPABASE_ANON_KEY,
   }),
-);
+  supabaseTemplate: env.CLERK_SUPABASE_TEMPLATE === "none" ? null : env.CLERK_SUPABASE_TEMPLATE!,
+  dataTable: env.DATA_TABLE!,
+}));
 
 const GROUPS = [clerkCore, signIn, supabase];
 

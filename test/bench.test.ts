@@ -1,7 +1,7 @@
 // The bench's pieces that do not depend on timing: the injected upstream distance really delays a
 // stand-in's answers (a lower bound only), trips are counted where they arrive, the M2M probe answers
 // "n/a" exactly when the Clerk stand-in issues no M2M tokens, the goals say n/a rather than failing, and
-// the README generator replaces exactly the marked section.
+// the generator of docs/benchmark.md's results replaces exactly the marked section.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   countTrips,
@@ -10,11 +10,12 @@ import {
   resetTrips,
   setDistance,
 } from "../scripts/bench/distance.ts";
+import { BENCH_MARKERS } from "../scripts/bench/doc.ts";
 import { benchGoals } from "../scripts/bench/goals.ts";
 import type { LatencyResult } from "../scripts/bench/latency.ts";
 import { mintM2M } from "../scripts/bench/m2m.ts";
-import { END_MARKER, replaceSection, START_MARKER } from "../scripts/bench/readme.ts";
 import type { VariantSummary } from "../scripts/bench/warm-load.ts";
+import { replaceMarked } from "../scripts/lib/markers.ts";
 import { type StandIns, startStandIns } from "../scripts/lib/stand-ins.ts";
 
 let stand: StandIns;
@@ -147,22 +148,24 @@ describe("latency goal", () => {
   });
 });
 
-describe("README generator", () => {
-  const readme = `# Title\n\nintro\n\n${START_MARKER}\nold table\n${END_MARKER}\n\n## After\n\ntail\n`;
+describe("generated sections (the benchmark results in docs/benchmark.md)", () => {
+  const { start, end, note } = BENCH_MARKERS;
+  const doc = `# Title\n\nintro\n\n${start}\nold table\n${end}\n\n## After\n\ntail\n`;
+  const replace = (text: string, section: string) => replaceMarked(text, BENCH_MARKERS, section);
 
   it("replaces exactly the marked section and keeps everything around it", () => {
-    const out = replaceSection(readme, "| new | table |");
-    expect(out.startsWith(`# Title\n\nintro\n\n${START_MARKER}\n`)).toBe(true);
-    expect(out.endsWith(`${END_MARKER}\n\n## After\n\ntail\n`)).toBe(true);
+    const out = replace(doc, "| new | table |");
+    expect(out.startsWith(`# Title\n\nintro\n\n${start}\n${note}\n`)).toBe(true);
+    expect(out.endsWith(`${end}\n\n## After\n\ntail\n`)).toBe(true);
     expect(out).toContain("| new | table |");
     expect(out).not.toContain("old table");
     // Regenerating from the same result changes nothing.
-    expect(replaceSection(out, "| new | table |")).toBe(out);
+    expect(replace(out, "| new | table |")).toBe(out);
   });
 
-  it("refuses a README without both markers, or with two sections", () => {
-    expect(() => replaceSection("# no markers\n", "x")).toThrow(/needs one/);
-    expect(() => replaceSection(`${END_MARKER}\n${START_MARKER}\n`, "x")).toThrow(/needs one/);
-    expect(() => replaceSection(`${readme}${readme}`, "x")).toThrow(/needs one/);
+  it("refuses a file without both markers, or with two sections", () => {
+    expect(() => replace("# no markers\n", "x")).toThrow(/needs one/);
+    expect(() => replace(`${end}\n${start}\n`, "x")).toThrow(/needs one/);
+    expect(() => replace(`${doc}${doc}`, "x")).toThrow(/needs one/);
   });
 });

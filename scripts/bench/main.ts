@@ -1,6 +1,6 @@
 // Benchmark: performance as users feel it and as the platforms bill it, per function, on Node (the
 // Netlify bundles, dist/netlify) and Deno (the Supabase bundles under `deno serve`), in one run:
-//   node scripts/bench/main.ts [--quick] [--clerk-ms 40] [--supabase-ms 20] [--readme] [--check] [--no-pin]
+//   node scripts/bench/main.ts [--quick] [--clerk-ms 40] [--supabase-ms 20] [--doc] [--check] [--no-pin]
 //        [--allow-idle] [--rounds 4] [--duration 3] [--warmup 1] [--cold-runs 10] [--tokens 12000]
 //        [--latency-requests 100] [--isolate-runs 3]                                     (npm run bench)
 //   - cold load: each bundle's import in a fresh process vs hello-world (cold-load.ts);
@@ -11,7 +11,7 @@
 //     opaque M2M tokens (warm-load.ts);
 //   - every function under load: req/s and CPU per request (function-load.ts); memory; bundle sizes.
 // It prints Markdown (progress goes to stderr) and writes bench-results/latest.json, from which
-// latest.md and, with --readme (or `node scripts/bench/readme.ts`), README.md's section are rendered.
+// latest.md and, with --doc (or `node scripts/bench/doc.ts`), the results in docs/benchmark.md are rendered.
 import { spawnSync } from "node:child_process";
 import { build } from "../build.ts";
 import { ROOT } from "../lib/paths.ts";
@@ -24,7 +24,7 @@ import { functionLoadPhase } from "./function-load.ts";
 import { holdCpusAwake } from "./idle.ts";
 import { type LatencyContext, latencyPhase } from "./latency.ts";
 import { mintM2M } from "./m2m.ts";
-import { allowIdle, checkGoals, distance, log, opts, writeReadme } from "./options.ts";
+import { allowIdle, checkGoals, distance, log, opts, writeDoc } from "./options.ts";
 import { buildResult, type GitState, type MeasuredParts, report } from "./report.ts";
 import { AUTHORIZED_PARTY, childPids, killChildren, pinSelf, stopBenchServer } from "./servers.ts";
 import { loadPhase, mintTokens, startServers, summarize, type Tokens, variantsFor } from "./warm-load.ts";
@@ -129,7 +129,7 @@ async function main(): Promise<void> {
     const tokens = await mintTokens(stand.clerk, opts.tokens);
     const measured = await measure(stand, tokens);
     const result = buildResult({ git, sizes: [...distReports, ...benchReports], ...measured });
-    await report(result, writeReadme);
+    await report(result, writeDoc);
     const missed = result.goals.filter((g) => g.met === false);
     if (missed.length > 0) log(`${missed.length} goal(s) not met`);
     if (checkGoals && missed.length > 0) process.exitCode = 1;

@@ -1,4 +1,4 @@
-// The bench's Markdown, rendered from its JSON result alone (so README.md's section can be regenerated
+// The bench's Markdown, rendered from its JSON result alone (so docs/benchmark.md's results can be regenerated
 // from bench-results/latest.json at any time).
 
 import type { TripCount } from "./distance.ts";

@@ -16,7 +16,7 @@ const { values: args } = parseArgs({
     quick: { type: "boolean", default: false },
     "no-pin": { type: "boolean", default: false },
     "allow-idle": { type: "boolean", default: false },
-    readme: { type: "boolean", default: false },
+    doc: { type: "boolean", default: false },
     check: { type: "boolean", default: false },
   },
 });
@@ -64,8 +64,8 @@ export const quick = args.quick;
 export const noPin = args["no-pin"];
 /** --allow-idle: let CPUs halt between requests during the latency runs (see idle.ts). */
 export const allowIdle = args["allow-idle"];
-/** --readme: also rewrite README.md's benchmark section from the JSON this run wrote. */
-export const writeReadme = args.readme;
+/** --doc: also rewrite the results in docs/benchmark.md from the JSON this run wrote. */
+export const writeDoc = args.doc;
 /** --check: exit 1 when a goal is not met (for a quiet machine; a busy one misses goals by noise). */
 export const checkGoals = args.check;
 

@@ -1,5 +1,5 @@
 // The bench's result: one JSON document (bench-results/latest.json) from which everything else — the
-// Markdown on stdout, bench-results/latest.md, README.md's benchmark section — is rendered.
+// Markdown on stdout, bench-results/latest.md, the results in docs/benchmark.md — is rendered.
 import { spawnSync } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
@@ -7,12 +7,12 @@ import { join, relative } from "node:path";
 import { ROOT } from "../lib/paths.ts";
 import type { Size } from "./bundles.ts";
 import type { ColdLoad } from "./cold-load.ts";
+import { LATEST_JSON, updateBenchmarkDoc } from "./doc.ts";
 import type { FunctionLoad } from "./function-load.ts";
 import { benchGoals, type Goal, type MemoryResult } from "./goals.ts";
 import type { LatencyResult } from "./latency.ts";
 import { renderMarkdown } from "./markdown.ts";
 import { distance, log, opts, startedAt } from "./options.ts";
-import { LATEST_JSON, updateReadme } from "./readme.ts";
 import { cpuCount, denoBin, pinning, RESULTS_DIR } from "./servers.ts";
 import type { VariantSummary } from "./warm-load.ts";
 
@@ -78,12 +78,12 @@ export function buildResult(parts: MeasuredParts): BenchResult {
   };
 }
 
-export async function report(result: BenchResult, readme: boolean): Promise<void> {
+export async function report(result: BenchResult, doc: boolean): Promise<void> {
   const markdown = renderMarkdown(result);
   console.log(markdown);
   await mkdir(RESULTS_DIR, { recursive: true });
   await writeFile(LATEST_JSON, `${JSON.stringify(result, null, 2)}\n`);
   await writeFile(join(RESULTS_DIR, "latest.md"), `${markdown}\n`);
   log(`wrote ${relative(ROOT, LATEST_JSON)} and latest.md`);
-  if (readme) await updateReadme(result);
+  if (doc) await updateBenchmarkDoc(result);
 }
