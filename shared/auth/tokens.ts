@@ -89,12 +89,22 @@ export interface Identity {
   subject: string;
   userId?: string;
   machineId?: string;
+  /** The organization an API key belongs to (subject `org_…`). */
+  orgId?: string;
   scopes: string[];
+  /** A machine token's custom claims, as Clerk's verify answer (or an M2M JWT) carries them. */
+  claims: Record<string, unknown> | null;
 }
 
-export function identity(tokenType: TokenType, subject: string, scopes: string[] = []): Identity {
-  const id: Identity = { tokenType, subject, scopes };
+export function identity(
+  tokenType: TokenType,
+  subject: string,
+  scopes: string[] = [],
+  claims: Record<string, unknown> | null = null,
+): Identity {
+  const id: Identity = { tokenType, subject, scopes, claims };
   if (subject.startsWith("user_")) id.userId = subject;
   else if (subject.startsWith("mch_")) id.machineId = subject;
+  else if (subject.startsWith("org_")) id.orgId = subject;
   return id;
 }
