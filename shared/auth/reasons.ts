@@ -41,6 +41,8 @@ export const AuthFailure = {
   MissingPlan: "missing-plan",
   /** A machine token without every scope the function requires. */
   MissingScope: "missing-scope",
+  /** The token's organization no longer exists at Clerk (deleted while the token was still valid). */
+  OrganizationNotFound: "organization-not-found",
   /** The factors were verified longer ago than the function's reverification level allows. */
   ReverificationRequired: "reverification-required",
 
@@ -91,6 +93,7 @@ export type Denial =
   | typeof AuthFailure.MissingFeature
   | typeof AuthFailure.MissingPlan
   | typeof AuthFailure.MissingScope
+  | typeof AuthFailure.OrganizationNotFound
   | typeof AuthFailure.ReverificationRequired;
 
 const DENIALS = new Set<string>([
@@ -100,6 +103,7 @@ const DENIALS = new Set<string>([
   AuthFailure.MissingFeature,
   AuthFailure.MissingPlan,
   AuthFailure.MissingScope,
+  AuthFailure.OrganizationNotFound,
   AuthFailure.ReverificationRequired,
 ]);
 // The SDK never reports a denial (they are ours): one it sent under such a name would be unexpected.
