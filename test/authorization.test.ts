@@ -258,3 +258,27 @@ describe("checkRequirements: mistakes fail where they are declared", () => {
     expect(() => checkRequirements(requires as Requirements | undefined, accepts)).not.toThrow();
   });
 });
+
+describe("accepting only an organization's API keys (api_key:org)", () => {
+  const attempt = async (accepts: Parameters<typeof acceptance>[0], subject: string) => {
+    const key = clerk.machineAuth.createApiKey({ subject, scopes: [] });
+    const auth = await authenticate(request(key), configFor("networkless"), {
+      accepts: acceptance(accepts),
+      remainingMs: () => 2000,
+    });
+    return auth.signedIn ? `ok ${(auth.tokenType === "api_key" && auth.orgId) || ""}` : auth.reason;
+  };
+
+  it.each([
+    [["session_token", "api_key:org"], "org_acme", "ok org_acme"],
+    [["session_token", "api_key:org"], "user_alice", "token-type-mismatch"],
+    [["session_token", "api_key:org"], "mch_someone", "token-type-mismatch"],
+    [["api_key:user", "api_key:org"], "user_alice", "ok "],
+    [["api_key:user", "api_key:org"], "org_acme", "ok org_acme"],
+    [["api_key:user", "api_key:org"], "mch_someone", "token-type-mismatch"],
+    [["api_key:user"], "org_acme", "machine-subject-not-user"],
+    [["api_key", "api_key:org"], "mch_someone", "ok "],
+  ] as const)("%j with a key of %s → %s", async (accepts, subject, expected) => {
+    expect(await attempt(accepts, subject)).toBe(expected);
+  });
+});

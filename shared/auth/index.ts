@@ -154,8 +154,15 @@ function machineResult(
 ): Auth {
   if ("reason" in verdict) return signedOut(verdict.reason);
   const { identity } = verdict;
-  if (opts.accepts.userOnly(identity.tokenType) && !identity.userId) {
-    return signedOut(AuthFailure.MachineSubjectNotUser);
+  const subjects = opts.accepts.subjects(identity.tokenType);
+  const subject = identity.userId ? "user" : identity.orgId ? "org" : undefined;
+  if (subjects && !(subject && subjects.has(subject))) {
+    // A user-only function names the rule that refused; otherwise the key is not of a kind it takes.
+    return signedOut(
+      opts.accepts.userOnly(identity.tokenType)
+        ? AuthFailure.MachineSubjectNotUser
+        : AuthFailure.TokenTypeMismatch,
+    );
   }
   return { ...identity, signedIn: true, tokenType: identity.tokenType as MachineTokenType };
 }

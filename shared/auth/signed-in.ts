@@ -24,11 +24,13 @@ export type SignedIn = SessionSignedIn | MachineSignedIn;
 /** What a function declaring `accepts: A[]` can be handed once signed in. */
 export type SignedInAs<A extends Accept> = A extends `${infer T extends MachineTokenType}:user`
   ? MachineSignedIn<T> & { userId: string }
-  : A extends "session_token"
-    ? SessionSignedIn
-    : A extends MachineTokenType
-      ? MachineSignedIn<A>
-      : never;
+  : A extends "api_key:org"
+    ? MachineSignedIn<"api_key"> & { orgId: string }
+    : A extends "session_token"
+      ? SessionSignedIn
+      : A extends MachineTokenType
+        ? MachineSignedIn<A>
+        : never;
 
 export interface SignedOut {
   signedIn: false;
