@@ -5,7 +5,13 @@
 import { createClerkClient } from "@clerk/backend";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ClerkStandIn, startClerkStandIn } from "../scripts/stand-ins/clerk.ts";
-import { checkRequirements, judge, type Requirements, refusal } from "../shared/auth/authorization.ts";
+import {
+  checkRequirements,
+  judge,
+  type Requirements,
+  type RequirementsFor,
+  refusal,
+} from "../shared/auth/authorization.ts";
 import { authFor } from "../shared/auth/clerk-client.ts";
 import { acceptance, authenticate, type SignedIn } from "../shared/auth/index.ts";
 import type { Config } from "../shared/config.ts";
@@ -280,5 +286,39 @@ describe("accepting only an organization's API keys (api_key:org)", () => {
     [["api_key", "api_key:org"], "mch_someone", "ok "],
   ] as const)("%j with a key of %s → %s", async (accepts, subject, expected) => {
     expect(await attempt(accepts, subject)).toBe(expected);
+  });
+});
+
+describe("RequirementsFor: the same mistake refused by the type checker", () => {
+  it("compiles only declarations checkRequirements accepts", () => {
+    const sessionOnly: RequirementsFor<"session_token"> = {
+      permission: "org:settings:manage",
+      reverification: "strict",
+    };
+    const withScopes: RequirementsFor<"session_token" | "api_key"> = { role: "admin", scopes: ["org:read"] };
+    const scopesOnly: RequirementsFor<"api_key:org"> = { scopes: ["org:read"] };
+    // @ts-expect-error a person requirement beside machine tokens needs scopes
+    const missing: RequirementsFor<"session_token" | "m2m_token"> = { role: "admin" };
+    // @ts-expect-error an unknown reverification level
+    const level: RequirementsFor<"session_token"> = { reverification: "sometimes" };
+    for (const r of [sessionOnly, withScopes, scopesOnly]) expect(r).toBeDefined();
+    expect([missing, level]).toHaveLength(2);
+  });
+});
+
+describe("a cookie-borne session token (authenticateRequest's path) carries the same claims", () => {
+  it.each(["networkless", "jwks"] as const)("%s", async (mode) => {
+    const token = await clerk.mintSessionToken({ userId: "user_bob", org: "org_acme", fva: [20, -1] });
+    const now = Math.floor(Date.now() / 1000);
+    const req = new Request("http://localhost:8888/api/x", {
+      headers: { cookie: `__client_uat=${now - 60}; __clerk_db_jwt=dvb_local; __session=${token}` },
+    });
+    const auth = await authenticate(req, configFor(mode), { accepts: ACCEPTS, remainingMs: () => 2000 });
+    if (!auth.signedIn) throw new Error(`not signed in: ${auth.reason}`);
+    expect(auth).toMatchObject({ orgId: "org_acme", orgRole: "org:member", factorVerificationAge: [20, -1] });
+    expect(verdict({ permission: "org:members:read" }, auth)).toBe("ok");
+    expect(verdict({ permission: "org:settings:manage" }, auth)).toBe("missing-permission");
+    expect(verdict({ reverification: "strict" }, auth)).toBe("reverification-required");
+    expect(verdict({ reverification: "moderate" }, auth)).toBe("ok");
   });
 });
