@@ -13,6 +13,8 @@ export const ErrorCode = {
   ServerMisconfigured: "server_misconfigured",
   InternalError: "internal_error",
   Forbidden: "forbidden",
+  /** Signed in, but the factors were verified too long ago: Clerk's front ends re-verify and retry. */
+  ReverificationRequired: "reverification_required",
   RequestTimeout: "request_timeout",
   /** A request no function can be handed (e.g. a malformed Host header), refused by the host itself. */
   BadRequest: "bad_request",
@@ -25,6 +27,11 @@ export interface HttpErrorOptions {
   headers?: Record<string, string>;
   /** Extra JSON fields under `error` (e.g. zod `issues`, Clerk's `upstreamCode`). Must be safe to show. */
   details?: Record<string, unknown>;
+  /**
+   * Top-level JSON fields beside `error`, for a body another client library reads (Clerk's `clerk_error`,
+   * which useReverification looks for). Must be safe to show.
+   */
+  body?: Record<string, unknown>;
   /** Logged as the request's failure reason (e.g. an auth reason or which variable is missing). */
   reason?: string;
   /** Logged: which upstream failed and how (status and its own error code, never its text). */
@@ -48,6 +55,7 @@ export class HttpError extends Error {
   readonly code: ErrorCode;
   readonly headers: Record<string, string> | undefined;
   readonly details: Record<string, unknown> | undefined;
+  readonly body: Record<string, unknown> | undefined;
   readonly reason: string | undefined;
   readonly upstream: HttpErrorOptions["upstream"];
 
@@ -58,6 +66,7 @@ export class HttpError extends Error {
     this.code = code;
     this.headers = opts.headers;
     this.details = opts.details;
+    this.body = opts.body;
     this.reason = opts.reason;
     this.upstream = opts.upstream;
   }

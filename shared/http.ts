@@ -16,7 +16,7 @@ export function json(
 
 export function errorResponse(err: HttpError, requestId: string): Response {
   return json(
-    { error: { code: err.code, message: err.message, ...err.details, requestId } },
+    { ...err.body, error: { code: err.code, message: err.message, ...err.details, requestId } },
     { status: err.status, headers: err.headers },
   );
 }

@@ -15,6 +15,8 @@ export interface RequestLog {
   userId?: string;
   /** A machine caller's id (`mch_…`). */
   machineId?: string;
+  /** The organization the caller acts for: a session's active one, or the owner of an API key. */
+  orgId?: string;
   /** Why auth failed or a request was refused, as a stable code (e.g. `token-expired`). */
   reason?: string;
   /** Which upstream answered badly, and how (status and Clerk/PostgREST code only). */

@@ -40,6 +40,8 @@ export interface CreateApiKeyOptions {
   subject: string;
   name?: string;
   scopes?: string[];
+  /** Custom claims Clerk hands back on verification (null: none). */
+  claims?: Record<string, unknown> | null;
   /** Absent: never expires. */
   ttlSeconds?: number;
 }
@@ -179,7 +181,7 @@ export function createApiKey(state: MachineState, o: CreateApiKeyOptions): strin
       subject: o.subject,
       name: o.name ?? "stand-in key",
       description: null,
-      claims: null,
+      claims: o.claims ?? null,
       scopes: o.scopes ?? [],
       revoked: false,
       revocation_reason: null,

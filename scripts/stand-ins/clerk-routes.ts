@@ -1,7 +1,9 @@
 // The Clerk Backend API stand-in's routes: the Bearer check, then machine routes (which accept machine
-// secret keys too), then JWKS, users, sessions and session tokens for the instance's secret key.
+// secret keys too), then JWKS, users, organizations, sessions and session tokens for the instance's secret
+// key, and the stand-in's own session controls under /__stand-in/ (no such paths exist at Clerk).
 import { errors, json, malformedBody, notFound, paramError, parseBody } from "./bapi.ts";
 import type { MachineAuth } from "./clerk-machines.ts";
+import { type OrganizationState, organizationRoute } from "./clerk-organizations.ts";
 import { type BapiSession, parseExpiresIn } from "./clerk-sessions.ts";
 import type { JwtTemplate, MintSessionTokenOptions, SigningKey } from "./clerk-tokens.ts";
 import { applyUserUpdate, type BapiUser, validateUserUpdate } from "./clerk-users.ts";
@@ -11,13 +13,19 @@ export interface ClerkState {
   secretKey: string;
   users: Map<string, BapiUser>;
   sessions: Map<string, BapiSession>;
+  organizations: OrganizationState;
   keys: SigningKey[];
   machineAuth: MachineAuth;
   templates: Record<string, JwtTemplate>;
   /** Read per request: tests change it on a running stand-in. */
   templateTtlSeconds(): number;
-  createSession(userId: string): string;
+  createSession(userId: string, activeOrganizationId?: string | null): string;
   mintSessionToken(opts: MintSessionTokenOptions): Promise<string>;
+  setActiveOrganization(sessionId: string, orgId: string | null): void;
+  ageFactors(sessionId: string, minutes?: number): void;
+  reverify(sessionId: string, opts?: { second?: boolean }): void;
+  /** The `fva` the session's next token carries. */
+  factorAges(sessionId: string): [number, number];
 }
 
 type Route = (
@@ -66,11 +74,8 @@ const createSessionRoute: Route = (state, method, pathname, rawBody) => {
     );
   }
   if (!state.users.has(userId)) return notFound(`No user was found with id ${userId}`);
-  const session = state.sessions.get(state.createSession(userId))!;
-  if (typeof params.active_organization_id === "string") {
-    session.last_active_organization_id = params.active_organization_id;
-  }
-  return json(session);
+  const orgId = typeof params.active_organization_id === "string" ? params.active_organization_id : null;
+  return json(state.sessions.get(state.createSession(userId, orgId))!);
 };
 
 const tokenRoute: Route = async (state, method, pathname, rawBody) => {
@@ -95,7 +100,75 @@ const tokenRoute: Route = async (state, method, pathname, rawBody) => {
   return json({ object: "token", jwt: await template(user, expiresIn ?? state.templateTtlSeconds()) });
 };
 
-const SECRET_KEY_ROUTES: Route[] = [jwksRoute, getSessionRoute, userRoute, createSessionRoute, tokenRoute];
+/**
+ * The stand-in's own controls, for tests and the try-it page (Clerk does these through its Frontend API
+ * and UI): `POST /__stand-in/sessions/{id}/organization` `{"organization_id": "org_…" | null}` sets the
+ * active organization; `…/age-factors` `{"minutes"?: n}` makes the verified factors that much older (default
+ * a day and a minute: stale for every reverification preset); `…/reverify` `{"second_factor"?: true}`
+ * verifies them again now. Each answers the session's `fva` as the next token will carry it.
+ */
+const standInSessionRoute: Route = (state, method, pathname, rawBody) => {
+  const match = method === "POST" ? pathname.match(/^\/__stand-in\/sessions\/([^/]+)\/([a-z-]+)$/) : null;
+  if (!match) return undefined;
+  const sessionId = decodeURIComponent(match[1]!);
+  const session = state.sessions.get(sessionId);
+  if (session?.status !== "active") return notFound(`No active session was found with id ${sessionId}`);
+  const params = parseBody(rawBody);
+  if (!params) return malformedBody();
+  try {
+    if (match[2] === "organization") {
+      const orgId = params.organization_id;
+      if (orgId !== null && typeof orgId !== "string") {
+        return errors(
+          422,
+          paramError(
+            "form_param_format_invalid",
+            "organization_id",
+            "is invalid",
+            "organization_id must be a string or null.",
+          ),
+        );
+      }
+      state.setActiveOrganization(sessionId, orgId);
+    } else if (match[2] === "age-factors") {
+      const minutes = params.minutes;
+      if (minutes !== undefined && !(typeof minutes === "number" && minutes > 0)) {
+        return errors(
+          422,
+          paramError(
+            "form_param_format_invalid",
+            "minutes",
+            "is invalid",
+            "minutes must be a positive number.",
+          ),
+        );
+      }
+      state.ageFactors(sessionId, minutes);
+    } else if (match[2] === "reverify") {
+      state.reverify(sessionId, { second: params.second_factor === true });
+    } else return undefined;
+  } catch (err) {
+    return errors(422, {
+      code: "form_param_value_invalid",
+      message: "is invalid",
+      long_message: String((err as Error).message),
+    });
+  }
+  return json({
+    session_id: sessionId,
+    active_organization_id: session.last_active_organization_id,
+    fva: state.factorAges(sessionId),
+  });
+};
+
+const SECRET_KEY_ROUTES: Route[] = [
+  jwksRoute,
+  getSessionRoute,
+  userRoute,
+  createSessionRoute,
+  tokenRoute,
+  standInSessionRoute,
+];
 
 export function clerkRoutes(state: ClerkState): StandInHandler {
   return async (req, rawBody) => {
@@ -118,6 +191,8 @@ export function clerkRoutes(state: ClerkState): StandInHandler {
         "The provided Clerk Secret Key is invalid. Make sure that your Clerk Secret Key is correct.";
       return errors(401, { code: "clerk_key_invalid", message, long_message: message });
     }
+    const orgAnswer = organizationRoute(state.organizations, req.method, new URL(req.url), rawBody);
+    if (orgAnswer) return orgAnswer;
     for (const route of SECRET_KEY_ROUTES) {
       const answer = await route(state, req.method, pathname, rawBody);
       if (answer) return answer;

@@ -55,3 +55,21 @@ export function parseExpiresIn(params: Record<string, unknown>): number | undefi
     "expires_in_seconds must be an integer between 30 and 315360000.",
   );
 }
+
+/**
+ * When a session's factors were last verified (ms since the epoch; null = no second factor enrolled): a
+ * sign-in verifies the first factor now, re-verifying refreshes what is enrolled, and tests (or the try-it
+ * page) age them to see step-up refused. Session tokens carry them as `fva`, in whole minutes.
+ */
+export interface FactorTimes {
+  first: number;
+  second: number | null;
+}
+
+export const signedInFactors = (now = Date.now()): FactorTimes => ({ first: now, second: null });
+
+/** `fva`: minutes since each factor was verified, -1 for a factor that is not enrolled. */
+export function factorAges(times: FactorTimes, now = Date.now()): [number, number] {
+  const minutes = (at: number) => Math.max(0, Math.floor((now - at) / 60_000));
+  return [minutes(times.first), times.second === null ? -1 : minutes(times.second)];
+}

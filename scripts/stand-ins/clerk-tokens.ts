@@ -2,6 +2,7 @@
 // JWT templates.
 import { exportJWK, exportSPKI, generateKeyPair, type JWTHeaderParameters, SignJWT } from "jose";
 import { randomId } from "./bapi.ts";
+import { type ActiveOrganization, orgClaim } from "./clerk-organizations.ts";
 import type { BapiUser } from "./clerk-users.ts";
 
 export interface MintSessionTokenOptions {
@@ -11,6 +12,18 @@ export interface MintSessionTokenOptions {
   ttlSeconds?: number;
   /** Issue time in unix SECONDS (JWT time), default the current time. */
   now?: number;
+  /**
+   * The active organization: an id (the membership is looked up: role, permissions, the organization's
+   * features and plan), an explicit membership, or null for none. Absent: the session's active organization.
+   */
+  org?: string | ActiveOrganization | null;
+  /** `fva`: minutes since the first and second factor were verified (-1: not enrolled). Absent: the session's. */
+  fva?: [number, number];
+  /** Features and plans of the user, without scope (`u:` is added), beside the organization's (`o:`). */
+  userFeatures?: string[];
+  userPlans?: string[];
+  /** 1 writes the organization as session token v1 claims (`org_id`, `org_role`, …); default 2. */
+  version?: 1 | 2;
   /** Added to / overriding the default claims; a value of `undefined` deletes the claim. */
   claims?: Record<string, unknown>;
   /** Added to / overriding the default header; a value of `undefined` deletes the parameter. */
@@ -59,23 +72,63 @@ export interface SessionTokenSigner {
   role: string | null;
   key(): SigningKey;
   createSession(userId: string): string;
+  /** The session's active organization id, if any. */
+  activeOrganizationId(sessionId: string): string | null;
+  /** The membership of `userId` in `orgId`, as a token describes it. */
+  membership(orgId: string, userId: string): ActiveOrganization | undefined;
+  /** `fva` for the session (sign-in time, re-verifications, staleness). */
+  factorAges(sessionId: string): [number, number];
+}
+
+/** The organization, billing and factor claims of a session token, v2 or v1. */
+function authorizationClaims(
+  signer: SessionTokenSigner,
+  o: MintSessionTokenOptions,
+  sessionId: string,
+): Record<string, unknown> {
+  const claims: Record<string, unknown> = {};
+  const orgOption = o.org === undefined ? signer.activeOrganizationId(sessionId) : o.org;
+  const org =
+    typeof orgOption === "string" ? signer.membership(orgOption, o.userId) : (orgOption ?? undefined);
+  const fea: string[] = [];
+  const pla: string[] = [];
+  if (org && o.version === 1) {
+    Object.assign(claims, {
+      org_id: org.id,
+      org_role: org.role,
+      org_slug: org.slug,
+      org_permissions: org.permissions,
+    });
+  } else if (org) {
+    const { o: orgClaims, orgFeatures } = orgClaim(org);
+    claims.o = orgClaims;
+    fea.push(...orgFeatures.map((f) => `o:${f}`));
+  }
+  if (org?.plan) pla.push(`o:${org.plan}`);
+  fea.push(...(o.userFeatures ?? []).map((f) => `u:${f}`));
+  pla.push(...(o.userPlans ?? []).map((p) => `u:${p}`));
+  if (fea.length > 0) claims.fea = fea.join(",");
+  if (pla.length > 0) claims.pla = pla.join(",");
+  claims.fva = o.fva ?? signer.factorAges(sessionId);
+  return claims;
 }
 
 export function sessionTokenMinter(signer: SessionTokenSigner) {
   return async (o: MintSessionTokenOptions): Promise<string> => {
     const now = o.now ?? Math.floor(Date.now() / 1000);
-    // Clerk's v2 session token claims; nbf is 10 s before iat, as in Clerk's own tokens.
+    // Clerk's session token claims (v2 unless asked for v1); nbf is 10 s before iat, as in Clerk's tokens.
+    const sid = o.sessionId ?? signer.createSession(o.userId);
     const claims: Record<string, unknown> = {
       azp: signer.authorizedParty,
       exp: now + (o.ttlSeconds ?? 60),
-      fva: [0, -1],
       iat: now,
       iss: signer.issuer,
       nbf: now - 10,
-      sid: o.sessionId ?? signer.createSession(o.userId),
+      sid,
       sub: o.userId,
-      v: 2,
+      ...authorizationClaims(signer, o, sid),
     };
+    if (o.version !== 1) claims.v = 2;
     if (signer.role !== null) claims.role = signer.role;
     const key = signer.key();
     const header = { alg: "RS256", kid: key.kid, typ: "JWT", cat: SESSION_TOKEN_CATEGORY };

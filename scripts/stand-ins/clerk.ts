@@ -12,8 +12,22 @@ import {
   type MachineSigner,
   type StandInMachine,
 } from "./clerk-machines.ts";
+import {
+  activeOrganization,
+  type BapiOrganization,
+  DEFAULT_SEED_ORGANIZATIONS,
+  type SeedOrganization,
+  seedOrganizations,
+} from "./clerk-organizations.ts";
 import { clerkRoutes } from "./clerk-routes.ts";
-import { addSession, type BapiSession, endSession } from "./clerk-sessions.ts";
+import {
+  addSession,
+  type BapiSession,
+  endSession,
+  type FactorTimes,
+  factorAges,
+  signedInFactors,
+} from "./clerk-sessions.ts";
 import {
   jwtTemplates,
   type MintSessionTokenOptions,
@@ -24,7 +38,14 @@ import {
 import { type BapiUser, DEFAULT_SEED_USERS, type SeedUser, seedUsers } from "./clerk-users.ts";
 import { type StandInServer, serve } from "./http.ts";
 
-export type { BapiSession } from "./clerk-sessions.ts";
+export {
+  type ActiveOrganization,
+  type BapiOrganization,
+  DEFAULT_SEED_ORGANIZATIONS,
+  orgClaim,
+  type SeedOrganization,
+} from "./clerk-organizations.ts";
+export type { BapiSession, FactorTimes } from "./clerk-sessions.ts";
 export type { MintSessionTokenOptions } from "./clerk-tokens.ts";
 export { type BapiUser, DEFAULT_SEED_USERS, type SeedUser } from "./clerk-users.ts";
 
@@ -39,6 +60,8 @@ export interface ClerkStandInOptions {
   /** `azp` of minted session tokens. */
   authorizedParty?: string;
   users?: SeedUser[];
+  /** Organizations and their members (default: Acme with Alice as admin and Bob as member, and Globex). */
+  organizations?: SeedOrganization[];
   /** `role` claim in session tokens (Supabase's Clerk integration wants "authenticated"); null omits it. */
   sessionTokenRole?: string | null;
 }
@@ -60,7 +83,18 @@ export interface ClerkStandIn {
   users: Map<string, BapiUser>;
   /** Session state by id, each value the BAPI Session JSON (set `status` to e.g. "ended" to end one). */
   sessions: Map<string, BapiSession>;
-  createSession(userId: string): string;
+  /** Organization state by id, each value the BAPI Organization JSON (mutable). */
+  organizations: Map<string, BapiOrganization>;
+  /** When each session's factors were last verified; its tokens' `fva` is derived from these. */
+  factors: Map<string, FactorTimes>;
+  /** A new active session (factors verified now), with an active organization if given. */
+  createSession(userId: string, activeOrganizationId?: string | null): string;
+  /** Makes the session's active organization `orgId` (null: none), as choosing one in Clerk's UI does. */
+  setActiveOrganization(sessionId: string, orgId: string | null): void;
+  /** Ages the session's verified factors by `minutes` (default: a day and a minute, past every preset). */
+  ageFactors(sessionId: string, minutes?: number): void;
+  /** Re-verifies the session now: the first factor, and the second when enrolled (`second: true` enrols it). */
+  reverify(sessionId: string, opts?: { second?: boolean }): void;
   mintSessionToken(opts: MintSessionTokenOptions): Promise<string>;
   /** Machines, M2M tokens, API keys and OAuth access tokens (clerk-machines.ts). */
   machineAuth: MachineAuth;
@@ -96,7 +130,9 @@ export async function startClerkStandIn(opts: ClerkStandInOptions = {}): Promise
   const supabaseJwtSecret = opts.supabaseJwtSecret ?? randomId(48);
 
   const users = seedUsers(opts.users ?? DEFAULT_SEED_USERS);
+  const orgs = seedOrganizations(opts.organizations ?? DEFAULT_SEED_ORGANIZATIONS);
   const sessions = new Map<string, BapiSession>();
+  const factors = new Map<string, FactorTimes>();
   const keys: SigningKey[] = [await newSigningKey()];
   const currentKey = () => keys[keys.length - 1]!;
   const { machineAuth, seedMachines } = seededMachineAuth({
@@ -106,25 +142,44 @@ export async function startClerkStandIn(opts: ClerkStandInOptions = {}): Promise
     instanceId: `ins_${randomId()}`,
   });
 
-  const createSession = (userId: string) => addSession(sessions, userId);
+  const createSession = (userId: string, activeOrganizationId: string | null = null) => {
+    const id = addSession(sessions, userId);
+    sessions.get(id)!.last_active_organization_id = activeOrganizationId;
+    factors.set(id, signedInFactors());
+    return id;
+  };
+  const sessionFactors = (sessionId: string) => {
+    const times = factors.get(sessionId);
+    if (!times) throw new Error(`no session ${sessionId}`);
+    return times;
+  };
   const mintSessionToken = sessionTokenMinter({
     issuer,
     authorizedParty: opts.authorizedParty ?? "http://localhost:8888",
     role: opts.sessionTokenRole === undefined ? "authenticated" : opts.sessionTokenRole,
     key: currentKey,
     createSession,
+    activeOrganizationId: (sessionId) => sessions.get(sessionId)?.last_active_organization_id ?? null,
+    membership: (orgId, userId) => activeOrganization(orgs, orgId, userId),
+    // A session the stand-in never created (a test's own `sid`) signed in just now, with one factor.
+    factorAges: (sessionId) => factorAges(factors.get(sessionId) ?? signedInFactors()),
   });
 
   const handle = clerkRoutes({
     secretKey,
     users,
     sessions,
+    organizations: orgs,
     keys,
     machineAuth,
     templates: jwtTemplates(issuer, supabaseJwtSecret),
     templateTtlSeconds: () => standIn.templateTtlSeconds,
     createSession,
     mintSessionToken,
+    setActiveOrganization: (sessionId, orgId) => standIn.setActiveOrganization(sessionId, orgId),
+    ageFactors: (sessionId, minutes) => standIn.ageFactors(sessionId, minutes),
+    reverify: (sessionId, o) => standIn.reverify(sessionId, o),
+    factorAges: (sessionId) => factorAges(sessionFactors(sessionId)),
   });
   const server = await serve(handle, { port: opts.port ?? 0, host: opts.host ?? "127.0.0.1" });
 
@@ -140,7 +195,28 @@ export async function startClerkStandIn(opts: ClerkStandInOptions = {}): Promise
     server,
     users,
     sessions,
+    organizations: orgs.organizations,
+    factors,
     createSession,
+    setActiveOrganization(sessionId, orgId) {
+      const session = sessions.get(sessionId);
+      if (!session) throw new Error(`no session ${sessionId}`);
+      if (orgId !== null && !activeOrganization(orgs, orgId, session.user_id)) {
+        throw new Error(`${session.user_id} is not a member of ${orgId}`);
+      }
+      session.last_active_organization_id = orgId;
+    },
+    ageFactors(sessionId, minutes = 24 * 60 + 1) {
+      const times = sessionFactors(sessionId);
+      times.first -= minutes * 60_000;
+      if (times.second !== null) times.second -= minutes * 60_000;
+    },
+    reverify(sessionId, o = {}) {
+      const times = sessionFactors(sessionId);
+      const now = Date.now();
+      times.first = now;
+      if (times.second !== null || o.second) times.second = now;
+    },
     mintSessionToken,
     machineAuth,
     seedMachines,

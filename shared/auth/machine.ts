@@ -70,6 +70,8 @@ interface VerifyAnswer {
   expiration?: unknown;
   /** `false` is Clerk's answer for an OAuth JWT access token that is no longer active. */
   active?: unknown;
+  /** Custom claims of an M2M token or API key (null when none). */
+  claims?: unknown;
 }
 
 /** Clerk documents `expiration` in milliseconds; a value only plausible as seconds is read as seconds. */
@@ -157,7 +159,7 @@ export class OpaqueTokenVerifier {
     if (typeof answer !== "object" || answer === null) {
       throw upstreamHttpError({ service: "clerk", malformed: true });
     }
-    const { subject, scopes, revoked, expired, expiration, active } = answer as VerifyAnswer;
+    const { subject, scopes, revoked, expired, expiration, active, claims } = answer as VerifyAnswer;
     const now = this.now();
     const expiresAt = typeof expiration === "number" ? expirationMs(expiration) : undefined;
     if (revoked === true) return this.refuse(token, AuthFailure.MachineTokenRevoked);
@@ -167,7 +169,7 @@ export class OpaqueTokenVerifier {
     if (typeof subject !== "string" || subject === "") {
       throw upstreamHttpError({ service: "clerk", malformed: true });
     }
-    const granted = identity(type, subject, stringsOf(scopes));
+    const granted = identity(type, subject, stringsOf(scopes), recordOf(claims));
     this.verified.set(token, granted, Math.min(now + REUSE_MS, expiresAt ?? Number.POSITIVE_INFINITY));
     return { identity: granted };
   }
@@ -176,6 +178,18 @@ export class OpaqueTokenVerifier {
     this.refused.set(token, reason, this.now() + REFUSED_MS);
     return { reason };
   }
+}
+
+const recordOf = (value: unknown): Record<string, unknown> | null =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : null;
+
+/** An M2M JWT's custom claims: all but the registered ones (the SDK's M2MToken.fromJwtPayload rule). */
+const RESERVED_M2M_CLAIMS = new Set(["iss", "sub", "exp", "nbf", "iat", "jti"]);
+function customClaims(payload: Record<string, unknown>): Record<string, unknown> | null {
+  const entries = Object.entries(payload).filter(([key]) => !RESERVED_M2M_CLAIMS.has(key));
+  return entries.length > 0 ? Object.fromEntries(entries) : null;
 }
 
 const stringsOf = (value: unknown): string[] =>
@@ -235,5 +249,6 @@ export async function verifyMachineJwt(
   if (type === TokenType.M2M && scope.narrowed && !(scope.machineId && scopes.includes(scope.machineId))) {
     return { reason: AuthFailure.MachineTokenNotScoped };
   }
-  return { identity: identity(type, sub, scopes) };
+  // The SDK gives OAuth access tokens no custom claims.
+  return { identity: identity(type, sub, scopes, type === TokenType.M2M ? customClaims(claims) : null) };
 }

@@ -1,6 +1,7 @@
 /**
- * Every reason a request is treated as signed out: ours and the ones @clerk/backend reports. Logged,
- * never sent to the client (it sees `unauthorized`).
+ * Every reason a request is refused on who the caller is: treated as signed out (ours and the ones
+ * @clerk/backend reports; the client sees `unauthorized`), or signed in but not allowed by the function's
+ * requirements (the client sees `forbidden` or `reverification_required`). Logged, never sent.
  */
 export const AuthFailure = {
   // Ours.
@@ -30,6 +31,20 @@ export const AuthFailure = {
   MachineVerificationThrottled: "machine-verification-throttled",
   /** The token was valid but Clerk reports its session ended (signed out, revoked, user deleted). */
   SessionEnded: "session-ended",
+
+  // Signed in, but the function's requirements refuse the caller (403).
+  /** A role or permission was asked and the token names no active organization. */
+  NoActiveOrganization: "no-active-organization",
+  MissingRole: "missing-role",
+  MissingPermission: "missing-permission",
+  MissingFeature: "missing-feature",
+  MissingPlan: "missing-plan",
+  /** A machine token without every scope the function requires. */
+  MissingScope: "missing-scope",
+  /** The token's organization no longer exists at Clerk (deleted while the token was still valid). */
+  OrganizationNotFound: "organization-not-found",
+  /** The factors were verified longer ago than the function's reverification level allows. */
+  ReverificationRequired: "reverification-required",
 
   // @clerk/backend's token verification reasons (TokenVerificationErrorReason), which we also use.
   TokenExpired: "token-expired",
@@ -70,7 +85,29 @@ export const AuthFailure = {
 } as const;
 export type AuthFailure = (typeof AuthFailure)[keyof typeof AuthFailure];
 
-const KNOWN = new Set<string>(Object.values(AuthFailure));
+/** The reasons of a 403: the caller is signed in, and that is not enough. */
+export type Denial =
+  | typeof AuthFailure.NoActiveOrganization
+  | typeof AuthFailure.MissingRole
+  | typeof AuthFailure.MissingPermission
+  | typeof AuthFailure.MissingFeature
+  | typeof AuthFailure.MissingPlan
+  | typeof AuthFailure.MissingScope
+  | typeof AuthFailure.OrganizationNotFound
+  | typeof AuthFailure.ReverificationRequired;
+
+const DENIALS = new Set<string>([
+  AuthFailure.NoActiveOrganization,
+  AuthFailure.MissingRole,
+  AuthFailure.MissingPermission,
+  AuthFailure.MissingFeature,
+  AuthFailure.MissingPlan,
+  AuthFailure.MissingScope,
+  AuthFailure.OrganizationNotFound,
+  AuthFailure.ReverificationRequired,
+]);
+// The SDK never reports a denial (they are ours): one it sent under such a name would be unexpected.
+const KNOWN = new Set<string>(Object.values(AuthFailure).filter((r) => !DENIALS.has(r)));
 
 /**
  * An authenticateRequest reason in this vocabulary. The SDK reports some token failures under

@@ -1,7 +1,9 @@
 // Verified session tokens, remembered per isolate. A browser sends the same Clerk token (it lives ~60 s)
 // on every call, and re-verifying it costs far more than the function's own work. An entry is keyed by
 // the exact token, re-checks the token's time claims with the SDK's skew on every hit, and is dropped
-// once the token expires, so it never accepts anything the SDK would refuse at that moment.
+// once the token expires, so it never accepts anything the SDK would refuse at that moment. It keeps the
+// token's parsed authorization claims too: nothing the verdict needs is lost by remembering.
+import type { PersonClaims } from "./claims.ts";
 import { hasExpired, isInFuture } from "./clock.ts";
 
 const MAX_ENTRIES = 1_000;
@@ -23,6 +25,11 @@ export interface VerifiedToken {
   exp: number;
   nbf: number | undefined;
   iat: number | undefined;
+  /**
+   * The claims a function's requirements are judged by, parsed (and Clerk's has() built) once: a
+   * remembered token answers every requirement as the fresh token did.
+   */
+  person: PersonClaims;
 }
 
 export class TokenCache {

@@ -12,10 +12,14 @@ export type TokenType = (typeof TokenType)[keyof typeof TokenType];
 export type MachineTokenType = Exclude<TokenType, "session_token">;
 
 /**
- * What a function accepts: a token type, or `<type>:user` for tokens of that type only when they act for a
- * user (subject `user_…`); an API key may belong to a user, an organization or a machine.
+ * What a function accepts: a token type, `<type>:user` for tokens of that type only when they act for a
+ * user (subject `user_…`), or `api_key:org` for API keys only when an organization owns them (`org_…`);
+ * an API key may belong to a user, an organization or a machine.
  */
-export type Accept = TokenType | `${MachineTokenType}:user`;
+export type Accept = TokenType | `${MachineTokenType}:user` | "api_key:org";
+
+/** Whom a machine token may speak for, when its acceptance names it. */
+export type Subject = "user" | "org";
 
 export interface Acceptance {
   /** Session tokens accepted: read on the fast path, so a field rather than a lookup. */
@@ -24,20 +28,29 @@ export interface Acceptance {
   has(type: TokenType): boolean;
   /** Whether a token of this type counts only when its subject is a user. */
   userOnly(type: TokenType): boolean;
+  /** The subjects a token of this type must have (undefined: any subject). */
+  subjects(type: TokenType): ReadonlySet<Subject> | undefined;
 }
 
 export function acceptance(accepts: readonly Accept[]): Acceptance {
   const types = new Set<TokenType>();
-  const userOnly = new Set<TokenType>();
+  const anySubject = new Set<TokenType>();
+  const subjects = new Map<TokenType, Set<Subject>>();
   for (const accept of accepts) {
-    const [type, subject] = accept.split(":") as [TokenType, string | undefined];
+    const [type, subject] = accept.split(":") as [TokenType, Subject | undefined];
     types.add(type);
-    if (subject === "user") userOnly.add(type);
+    if (subject === undefined) anySubject.add(type);
+    else subjects.set(type, (subjects.get(type) ?? new Set<Subject>()).add(subject));
   }
+  const subjectsOf = (type: TokenType) => (anySubject.has(type) ? undefined : subjects.get(type));
   return {
     session: types.has(TokenType.Session),
     has: (type) => types.has(type),
-    userOnly: (type) => userOnly.has(type),
+    userOnly: (type) => {
+      const kinds = subjectsOf(type);
+      return kinds !== undefined && kinds.size === 1 && kinds.has("user");
+    },
+    subjects: subjectsOf,
   };
 }
 
@@ -89,12 +102,22 @@ export interface Identity {
   subject: string;
   userId?: string;
   machineId?: string;
+  /** The organization an API key belongs to (subject `org_…`). */
+  orgId?: string;
   scopes: string[];
+  /** A machine token's custom claims, as Clerk's verify answer (or an M2M JWT) carries them. */
+  claims: Record<string, unknown> | null;
 }
 
-export function identity(tokenType: TokenType, subject: string, scopes: string[] = []): Identity {
-  const id: Identity = { tokenType, subject, scopes };
+export function identity(
+  tokenType: TokenType,
+  subject: string,
+  scopes: string[] = [],
+  claims: Record<string, unknown> | null = null,
+): Identity {
+  const id: Identity = { tokenType, subject, scopes, claims };
   if (subject.startsWith("user_")) id.userId = subject;
   else if (subject.startsWith("mch_")) id.machineId = subject;
+  else if (subject.startsWith("org_")) id.orgId = subject;
   return id;
 }

@@ -709,3 +709,135 @@ describe("Clerk stand-in: ended sessions and session look-ups", () => {
     }
   });
 });
+
+describe("Clerk stand-in organizations, v2 authorization claims and factor ages", () => {
+  let standIn: ClerkStandIn;
+  beforeAll(async () => {
+    standIn = await startClerkStandIn();
+  });
+  afterAll(() => standIn.close());
+
+  const control = async (sessionId: string, action: string, body: unknown = {}) => {
+    const res = await fetch(`${standIn.url}/__stand-in/sessions/${sessionId}/${action}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${standIn.secretKey}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  const claimsOf = async (sessionId: string) => {
+    const { body } = await bapi(standIn, "POST", `/sessions/${sessionId}/tokens`, {});
+    return (await jwtVerify((body as { jwt: string }).jwt, await importSPKI(standIn.jwtKeyPem, "RS256")))
+      .payload;
+  };
+
+  it("serves a seeded organization (by id or slug) as the spec's Organization, with members_count on request", async () => {
+    const res = await bapi(standIn, "GET", "/organizations/org_acme");
+    expect(res.status).toBe(200);
+    expectSpecResponse("get", "/organizations/{organization_id}", 200, res.body);
+    expect(res.body).toMatchObject({
+      object: "organization",
+      id: "org_acme",
+      name: "Acme Inc",
+      slug: "acme",
+    });
+    expect(res.body).not.toHaveProperty("members_count");
+    const counted = await bapi(standIn, "GET", "/organizations/acme?include_members_count=true");
+    expectSpecResponse("get", "/organizations/{organization_id}", 200, counted.body);
+    expect(counted.body).toMatchObject({ id: "org_acme", members_count: 2 });
+    const missing = await bapi(standIn, "GET", "/organizations/org_gone");
+    expect(missing.status).toBe(404);
+    expectSpecResponse("get", "/organizations/{organization_id}", 404, missing.body);
+  });
+
+  it("PATCH renames; a name with a URL or HTML, an over-long one, or dropped metadata is a 422 per parameter", async () => {
+    const renamed = await bapi(standIn, "PATCH", "/organizations/org_globex", { name: "Globex Corp." });
+    expect(renamed.status).toBe(200);
+    expectSpecResponse("patch", "/organizations/{organization_id}", 200, renamed.body);
+    expect(renamed.body).toMatchObject({ name: "Globex Corp." });
+    for (const name of ["Visit evil.example", "https://x.test", "<b>Acme</b>", "x".repeat(257)]) {
+      const refused = await bapi(standIn, "PATCH", "/organizations/org_globex", { name });
+      expect(refused.status, name).toBe(422);
+      expectSpecResponse("patch", "/organizations/{organization_id}", 422, refused.body);
+      expect(refused.body).toMatchObject({ errors: [{ meta: { param_name: "name" } }] });
+    }
+    const metadata = await bapi(standIn, "PATCH", "/organizations/org_globex", { private_metadata: {} });
+    expect(metadata.body).toMatchObject({ errors: [{ code: "form_param_unknown" }] });
+    expect(standIn.organizations.get("org_globex")?.name).toBe("Globex Corp.");
+    expect((await bapi(standIn, "PATCH", "/organizations/org_gone", { name: "A" })).status).toBe(404);
+  });
+
+  it("the SDK reads and updates organizations; its 422 carries Clerk's code", async () => {
+    const sdk = createClerkClient({ secretKey: standIn.secretKey, apiUrl: standIn.url });
+    const org = await sdk.organizations.getOrganization({
+      organizationId: "org_acme",
+      includeMembersCount: true,
+    });
+    expect(org).toMatchObject({
+      id: "org_acme",
+      membersCount: 2,
+      privateMetadata: { secret: "acme-private-note" },
+    });
+    const err = await sdk.organizations
+      .updateOrganization("org_acme", { name: "see www.acme.test" })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ClerkAPIResponseError);
+    expect((err as ClerkAPIResponseError).errors[0]?.code).toBe("form_param_value_invalid");
+  });
+
+  it("a session in an organization gets a v2 token with o, fea, pla and fva that Clerk's parser reads back", async () => {
+    const { body } = await bapi(standIn, "POST", "/sessions", {
+      user_id: "user_bob",
+      active_organization_id: "org_acme",
+    });
+    const payload = await claimsOf((body as { id: string }).id);
+    expect(payload).toMatchObject({
+      v: 2,
+      o: { id: "org_acme", rol: "member", slg: "acme", per: "read", fpm: "1,1,1" },
+      fea: "o:settings,o:members,o:dashboard",
+      pla: "o:pro",
+      fva: [0, -1],
+    });
+  });
+
+  it("ageing the factors makes the next token's fva stale; re-verifying (and enrolling a second factor) freshens it", async () => {
+    const sessionId = standIn.createSession("user_alice", "org_acme");
+    const aged = await control(sessionId, "age-factors", { minutes: 90 });
+    expect(aged).toEqual({
+      status: 200,
+      body: { session_id: sessionId, active_organization_id: "org_acme", fva: [90, -1] },
+    });
+    expect((await claimsOf(sessionId)).fva).toEqual([90, -1]);
+    expect((await control(sessionId, "reverify", { second_factor: true })).body.fva).toEqual([0, 0]);
+    await control(sessionId, "age-factors");
+    expect((await claimsOf(sessionId)).fva).toEqual([1441, 1441]);
+    expect((await control(sessionId, "age-factors", { minutes: -1 })).status).toBe(422);
+  });
+
+  it("switching the active organization changes the token's o claim; a non-member or unknown session is refused", async () => {
+    const sessionId = standIn.createSession("user_alice");
+    expect(await claimsOf(sessionId)).not.toHaveProperty("o");
+    await control(sessionId, "organization", { organization_id: "org_globex" });
+    expect((await claimsOf(sessionId)).o).toMatchObject({ id: "org_globex", rol: "member" });
+    const bob = standIn.createSession("user_bob");
+    expect((await control(bob, "organization", { organization_id: "org_globex" })).status).toBe(422);
+    expect((await control("sess_unknown", "reverify")).status).toBe(404);
+  });
+
+  it("mints v1 organization claims on request, and org-owned API keys with claims", async () => {
+    const token = await standIn.mintSessionToken({ userId: "user_alice", org: "org_acme", version: 1 });
+    const { payload } = await jwtVerify(token, await importSPKI(standIn.jwtKeyPem, "RS256"));
+    expect(payload).not.toHaveProperty("v");
+    expect(payload).toMatchObject({ org_id: "org_acme", org_role: "org:admin", org_slug: "acme" });
+    const key = standIn.machineAuth.createApiKey({
+      subject: "org_acme",
+      scopes: ["org:read"],
+      claims: { a: 1 },
+    });
+    const verified = await createClerkClient({
+      secretKey: standIn.secretKey,
+      apiUrl: standIn.url,
+    }).apiKeys.verify(key);
+    expect(verified).toMatchObject({ subject: "org_acme", scopes: ["org:read"], claims: { a: 1 } });
+  });
+});
