@@ -47,11 +47,17 @@ function showSession() {
   const left = secondsLeft(token);
   const life = left > 0 ? `token expires in ${left}\u00a0s` : "token expired";
   const refresh = mode === "stand-ins" ? ", refreshed automatically" : "";
-  status.textContent = `Signed in as ${c.sub} (session ${c.sid}); ${life}${refresh}.`;
+  // Session tokens v2 carry the organization as `o`, v1 as `org_*`; `fva` is minutes since each factor.
+  const org = c.o ? `${c.o.id} as ${c.o.rol}` : c.org_id ? `${c.org_id} as ${c.org_role}` : "no organization";
+  const fva = Array.isArray(c.fva) ? `; factors verified ${c.fva.map((m) => (m < 0 ? "never" : `${m} min ago`)).join(" / ")}` : "";
+  status.textContent = `Signed in as ${c.sub} (session ${c.sid}), ${org}${fva}; ${life}${refresh}.`;
 }
 
-async function post(path) {
-  const res = await fetch(path, { method: "POST" });
+async function post(path, body) {
+  const res = await fetch(path, {
+    method: "POST",
+    ...(body ? { headers: { "content-type": "application/json" }, body: JSON.stringify(body) } : {}),
+  });
   const body = await res.json().catch(() => ({}));
   if (!res.ok) throw new Error(body.error ?? `${res.status}`);
   return body;
@@ -72,9 +78,11 @@ async function freshSessionToken() {
 }
 
 async function setUpIdentity() {
+  let standIns = {};
   try {
     const res = await fetch("/__local/mode", { headers: { accept: "application/json" } });
-    mode = res.ok ? (await res.json()).mode : "deployment";
+    standIns = res.ok ? await res.json() : { mode: "deployment" };
+    mode = standIns.mode;
   } catch {
     mode = "deployment";
   }
@@ -89,11 +97,21 @@ async function setUpIdentity() {
         : "A real deployment: this site has no local sign-in.";
     $("#real-help").hidden = false;
   }
+  const organizations = $("#organization");
+  for (const org of standIns.organizations ?? []) {
+    const roles = Object.entries(org.roles)
+      .map(([user, role]) => `${user} ${role}`)
+      .join(", ");
+    organizations.append(element("option", { value: org.id, textContent: `${org.name} (${org.id}: ${roles})` }));
+  }
+  // Acting for the first organization, so the organization functions answer from the first sign-in.
+  organizations.value = standIns.organizations?.[0]?.id ?? "";
   for (const button of document.querySelectorAll("[data-user]")) {
     button.addEventListener("click", async () => {
       button.disabled = true;
       try {
-        await post(`/__local/sign-in?user=${encodeURIComponent(button.dataset.user)}`);
+        const org = organizations.value ? `&org=${encodeURIComponent(organizations.value)}` : "";
+        await post(`/__local/sign-in?user=${encodeURIComponent(button.dataset.user)}${org}`);
       } catch (err) {
         $("#session-status").textContent = `Sign-in failed: ${err.message}`;
       } finally {
@@ -102,6 +120,19 @@ async function setUpIdentity() {
       showSession();
     });
   }
+  const control = (id, path, body) =>
+    $(id).addEventListener("click", async () => {
+      try {
+        await post(path, body());
+      } catch (err) {
+        $("#session-status").textContent = `${path} failed: ${err.message}`;
+        return;
+      }
+      showSession();
+    });
+  control("#switch-organization", "/__local/organization", () => ({ organization_id: organizations.value || null }));
+  control("#age-factors", "/__local/age-factors", () => ({}));
+  control("#reverify", "/__local/reverify", () => ({}));
   $("#sign-out").addEventListener("click", async () => {
     await post("/__local/sign-out").catch(() => {});
     showSession();
@@ -148,7 +179,17 @@ function describeBody(text, contentType) {
   return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
 }
 
-function render(section, { method, url, res, text, ms, error }) {
+/** Clerk's step-up answer: what useReverification would answer with its modal before retrying. */
+function needsReverification(res, text) {
+  if (res.status !== 403) return false;
+  try {
+    return JSON.parse(text).clerk_error?.reason === "reverification-error";
+  } catch {
+    return false;
+  }
+}
+
+function render(section, { method, url, res, text, ms, error, retry }) {
   const result = $(".result", section);
   result.replaceChildren();
   if (error) {
@@ -178,9 +219,21 @@ function render(section, { method, url, res, text, ms, error }) {
   const body = element("pre", { className: "body", tabIndex: 0 }, element("code", { textContent: describeBody(text, contentType) }));
   body.setAttribute("aria-label", "Response body");
   result.append(status, headers, body);
+  if (retry && mode === "stand-ins" && needsReverification(res, text)) {
+    // The round trip Clerk's useReverification makes: verify again, then the same call once more.
+    const again = element("button", { type: "button", textContent: "Re-verify and retry" });
+    again.addEventListener("click", async () => {
+      again.disabled = true;
+      await post("/__local/reverify", {}).catch(() => {});
+      showSession();
+      retry();
+    });
+    result.append(element("div", { className: "buttons" }, again));
+  }
 }
 
-async function send(section, { method, path, body, contentType }) {
+async function send(section, request) {
+  const { method, path, body, contentType } = request;
   const choice = authChoice(section);
   const { credentials: creds, headers } = await credentials(choice);
   if (contentType) headers["content-type"] = contentType;
@@ -189,7 +242,8 @@ async function send(section, { method, path, body, contentType }) {
   try {
     const res = await fetch(url, { method, headers, body, credentials: creds });
     const text = await res.text();
-    render(section, { method, url, res, text, ms: Math.round(performance.now() - started) });
+    const retry = () => send(section, request);
+    render(section, { method, url, res, text, ms: Math.round(performance.now() - started), retry });
   } catch (err) {
     render(section, { method, url, error: err.message });
   }

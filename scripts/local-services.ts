@@ -15,7 +15,8 @@ export interface LocalServices {
 export async function startLocalServices(origin: string): Promise<LocalServices> {
   const { clerk, supabase, env: standInEnv, close } = await startStandIns({ origin });
   const functions = await loadFunctions();
-  const sessionId = clerk.createSession("user_alice");
+  // Acting for her organization, so the organization functions answer with the printed token too.
+  const sessionId = clerk.createSession("user_alice", "org_acme");
   // Real Clerk session tokens live 60 s; a local one lives an hour so the printed curl lines keep working.
   const token = await clerk.mintSessionToken({ userId: "user_alice", sessionId, ttlSeconds: 3600 });
   // Machine callers: an M2M token of the seeded caller machine (scoped to the functions' machine) and

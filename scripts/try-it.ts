@@ -8,11 +8,25 @@ import { startLocalServices } from "./local-services.ts";
 import { loadOpenApiDocument } from "./openapi.ts";
 import { loadHandlers, serveFunctions } from "./serve.ts";
 import { DEFAULT_SEED_USERS } from "./stand-ins/clerk.ts";
+import { DEFAULT_SEED_ORGANIZATIONS } from "./stand-ins/clerk-organizations.ts";
 
 export type SiteHandler = (req: Request) => Promise<Response>;
 
+/** An organization the page offers, with each member's role in it. */
+export interface SiteOrganization {
+  id: string;
+  name: string;
+  roles: Record<string, string>;
+}
+
 export type SiteMode =
-  | { kind: "stand-ins"; clerkApiUrl: string; clerkSecretKey: string; users: readonly string[] }
+  | {
+      kind: "stand-ins";
+      clerkApiUrl: string;
+      clerkSecretKey: string;
+      users: readonly string[];
+      organizations: readonly SiteOrganization[];
+    }
   | { kind: "real" };
 
 /** Sign-in through the Clerk stand-in that `env` (the local services' environment) points at. */
@@ -22,6 +36,11 @@ export function standInMode(env: Record<string, string>): SiteMode {
     clerkApiUrl: env.CLERK_API_URL!,
     clerkSecretKey: env.CLERK_SECRET_KEY!,
     users: DEFAULT_SEED_USERS.map((u) => u.id),
+    organizations: DEFAULT_SEED_ORGANIZATIONS.map((o) => ({
+      id: o.id,
+      name: o.name,
+      roles: Object.fromEntries(o.members.map((m) => [m.userId, m.role])),
+    })),
   };
 }
 
@@ -81,6 +100,41 @@ async function bapi(mode: Extract<SiteMode, { kind: "stand-ins" }>, path: string
   return (await res.json()) as Record<string, unknown>;
 }
 
+/** The page's session controls and the stand-in's (`/__stand-in/sessions/{id}/…`) they map to. */
+const SESSION_CONTROLS: Record<string, string> = {
+  "/__local/organization": "organization",
+  "/__local/age-factors": "age-factors",
+  "/__local/reverify": "reverify",
+};
+
+/** One of the Clerk stand-in's session controls, with the page's JSON body passed on. */
+async function bapiControl(
+  mode: Extract<SiteMode, { kind: "stand-ins" }>,
+  sessionId: string,
+  action: string,
+  body: string,
+): Promise<{ ok: true; fva: unknown } | { ok: false; status: number; error: string }> {
+  const res = await fetch(
+    `${mode.clerkApiUrl}/__stand-in/sessions/${encodeURIComponent(sessionId)}/${action}`,
+    {
+      method: "POST",
+      headers: { authorization: `Bearer ${mode.clerkSecretKey}`, "content-type": "application/json" },
+      body: body || "{}",
+    },
+  );
+  const answer = (await res.json().catch(() => ({}))) as {
+    fva?: unknown;
+    errors?: { long_message?: string }[];
+  };
+  if (!res.ok)
+    return {
+      ok: false,
+      status: res.status === 404 ? 401 : 400,
+      error: answer.errors?.[0]?.long_message ?? "refused",
+    };
+  return { ok: true, fva: answer.fva };
+}
+
 function expiresAt(jwt: string): number {
   const payload = JSON.parse(Buffer.from(jwt.split(".")[1]!, "base64url").toString()) as { exp: number };
   return payload.exp;
@@ -109,7 +163,9 @@ export function tryItSite(mode: SiteMode): SiteHandler {
     }
     if (url.pathname === "/__local/mode") {
       return jsonResponse(
-        mode.kind === "stand-ins" ? { mode: "stand-ins", users: mode.users } : { mode: "real" },
+        mode.kind === "stand-ins"
+          ? { mode: "stand-ins", users: mode.users, organizations: mode.organizations }
+          : { mode: "real" },
       );
     }
     if (!url.pathname.startsWith("/__local/")) {
@@ -131,7 +187,12 @@ export function tryItSite(mode: SiteMode): SiteHandler {
     if (url.pathname === "/__local/sign-in") {
       const userId = url.searchParams.get("user") ?? "";
       if (!mode.users.includes(userId)) return jsonResponse({ error: `Unknown user ${userId}` }, 400);
-      const session = await bapi(mode, "/sessions", { user_id: userId });
+      // The organization the session acts for, as Clerk's front end sets it (setActive) after sign-in.
+      const orgId = url.searchParams.get("org") || null;
+      if (orgId && !mode.organizations.some((o) => o.id === orgId && o.roles[userId])) {
+        return jsonResponse({ error: `${userId} is not a member of ${orgId}` }, 400);
+      }
+      const session = await bapi(mode, "/sessions", { user_id: userId, active_organization_id: orgId });
       const sessionId = session.id as string;
       const { jwt } = (await bapi(mode, `/sessions/${sessionId}/tokens`, {})) as { jwt: string };
       const clientUat = Math.floor(Date.now() / 1000) - 1;
@@ -140,6 +201,23 @@ export function tryItSite(mode: SiteMode): SiteHandler {
         { userId, sessionId, expiresAt: expiresAt(jwt) },
         200,
         sessionCookies(jwt, clientUat, sessionId, devBrowser),
+      );
+    }
+    const control = SESSION_CONTROLS[url.pathname];
+    if (control) {
+      const sessionId = cookie(req, SESSION_ID_COOKIE);
+      const uat = Number(cookie(req, "__client_uat"));
+      const devBrowser = cookie(req, DEV_BROWSER_COOKIE);
+      if (!sessionId || !uat || !devBrowser) return jsonResponse({ error: "Not signed in" }, 401);
+      // What Clerk's front end does through its Frontend API (setActive, a reverification), then a new token.
+      const changed = await bapiControl(mode, sessionId, control, await req.text());
+      if (!changed.ok) return jsonResponse({ error: changed.error }, changed.status);
+      const minted = await bapi(mode, `/sessions/${encodeURIComponent(sessionId)}/tokens`, {});
+      const jwt = minted.jwt as string;
+      return jsonResponse(
+        { sessionId, expiresAt: expiresAt(jwt), fva: changed.fva },
+        200,
+        sessionCookies(jwt, uat, sessionId, devBrowser),
       );
     }
     if (url.pathname === "/__local/refresh") {

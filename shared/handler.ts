@@ -1,5 +1,15 @@
 import type * as z from "zod/mini";
-import { type Accept, acceptance, authenticate, type SignedInAs, type SignedOut } from "./auth/index.ts";
+import {
+  type Accept,
+  acceptance,
+  authenticate,
+  checkRequirements,
+  judge,
+  type RequirementsFor,
+  refusal,
+  type SignedInAs,
+  type SignedOut,
+} from "./auth/index.ts";
 import { readBody } from "./body.ts";
 import { type Config, getConfig } from "./config.ts";
 import { corsHeaders, preflight } from "./cors.ts";
@@ -56,6 +66,11 @@ export interface FunctionDefinition<A extends Accept = Accept, B extends z.ZodMi
   method: Method;
   /** The callers it serves: a token of another type is refused before any verification. */
   accepts: readonly A[];
+  /**
+   * What a signed-in caller must also have, with the meaning of Clerk's has(): role, permission, feature,
+   * plan, reverification for people; scopes for machine tokens; an active organization. Refused with 403.
+   */
+  requires?: RequirementsFor<A>;
   query?: Readonly<Record<string, QueryParameter>>;
   body?: BodyDeclaration<B>;
   /** The success (200) body; `name` shares one schema between functions in the OpenAPI document. */
@@ -101,6 +116,8 @@ export function defineFunction<const A extends Accept, B extends z.ZodMiniType =
 ): DefinedFunction<A> {
   const allow = def.method === "GET" ? ["GET", "HEAD", "OPTIONS"] : [def.method, "OPTIONS"];
   const accepts = acceptance(def.accepts);
+  // A requirement that could never pass, or would let machines through unchecked, fails here, at import.
+  checkRequirements(def.requires, def.accepts);
   const { handle, ...declaration } = def;
   const maxBodyBytes = def.body?.maxBytes ?? DEFAULT_MAX_BODY_BYTES;
 
@@ -138,6 +155,10 @@ export function defineFunction<const A extends Accept, B extends z.ZodMiniType =
     }
     log.userId = auth.userId;
     log.machineId = auth.machineId;
+    log.orgId = auth.orgId;
+    // Before the body is read and before any upstream call of the function's own.
+    const verdict = judge(def.requires, auth);
+    if (!verdict.ok) throw refusal(verdict);
     // HEAD is GET without a body (RFC 9110 §9.3.2).
     const asGet = req.method === "HEAD" ? new Request(req, { method: "GET" }) : req;
     let body: Promise<z.infer<B>> | undefined;

@@ -46,7 +46,7 @@ const isZod = (value: unknown) =>
 const ZodSchema = z.custom<unknown>(isZod, { message: "must be a zod schema" });
 const Accept = z.union([
   z.enum(Object.values(TokenType)),
-  z.enum(["m2m_token:user", "api_key:user", "oauth_token:user"]),
+  z.enum(["m2m_token:user", "api_key:user", "oauth_token:user", "api_key:org"]),
 ]);
 const ExampleShape = z.strictObject({
   query: z.string().optional(),
@@ -59,6 +59,8 @@ const DeclarationShape = z.looseObject({
   description: z.string().optional(),
   method: z.enum(["GET", "POST"]),
   accepts: z.array(Accept).min(1, "must list at least one token type"),
+  // Checked where it is declared (shared/auth/authorization.ts), so a mistake fails at import.
+  requires: z.record(z.string(), z.unknown()).optional(),
   query: z
     .record(z.string(), z.strictObject({ schema: ZodSchema, description: z.string().optional() }))
     .optional(),

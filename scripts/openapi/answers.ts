@@ -23,8 +23,10 @@ export function errorAnswers(d: Declaration): Answers {
   }
   add(answers, 401, ErrorCode.Unauthorized);
   const sessionWrite = d.method !== "GET" && d.accepts.includes(TokenType.Session);
-  // A cookie-authenticated write from a foreign origin.
-  if (sessionWrite) add(answers, 403, ErrorCode.Forbidden);
+  // A cookie-authenticated write from a foreign origin, or a caller without what the function requires.
+  if (sessionWrite || d.requires) add(answers, 403, ErrorCode.Forbidden);
+  // Clerk's step-up body, which Clerk's front ends answer with their re-verification modal.
+  if (d.requires?.reverification) add(answers, 403, ErrorCode.ReverificationRequired);
   if (d.body) {
     add(answers, 408, ErrorCode.RequestTimeout);
     add(answers, 413, ErrorCode.PayloadTooLarge);

@@ -110,6 +110,7 @@ export function operations(fn: LoadedFunction): Record<string, unknown> {
     ...(d.description ? { description: d.description } : {}),
     security: security(d),
     "x-accepts-token-types": acceptedTokens(d),
+    ...(d.requires ? { "x-clerk-requires": d.requires } : {}),
   };
   const signedOutRedirect =
     d.signedOut === "redirect"

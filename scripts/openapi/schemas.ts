@@ -27,6 +27,20 @@ const ErrorEnvelope = z.strictObject({
   }),
 });
 
+/** Clerk's step-up answer (`reverificationError`) with our envelope beside it. */
+const ReverificationEnvelope = z.strictObject({
+  clerk_error: z.strictObject({
+    type: z.literal("forbidden"),
+    reason: z.literal("reverification-error"),
+    metadata: z.looseObject({ reverification: z.unknown() }),
+  }),
+  error: z.strictObject({
+    code: z.literal(ErrorCode.ReverificationRequired),
+    message: z.string(),
+    requestId: z.string(),
+  }),
+});
+
 /** A request body: what the client sends (zod's input side). */
 export const bodySchema = (schema: z.ZodMiniType) => jsonSchema(schema);
 
@@ -38,7 +52,10 @@ const header = (description: string, schema: JsonSchema, extra: Record<string, u
 
 /** The components every document has; the functions' own bodies come from their declarations. */
 export function componentSchemas(): Record<string, JsonSchema> {
-  return { ErrorEnvelope: jsonSchema(ErrorEnvelope) };
+  return {
+    ErrorEnvelope: jsonSchema(ErrorEnvelope),
+    ReverificationEnvelope: jsonSchema(ReverificationEnvelope),
+  };
 }
 
 /** The headers responses refer to by `ref("headers", …)`. */

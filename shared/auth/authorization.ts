@@ -30,21 +30,31 @@ export interface MachineRequirements {
   scopes?: readonly string[];
 }
 
-export type Requirements = PersonRequirements & MachineRequirements;
+/**
+ * An active organization: a person acting for one (the token's `o.id`/`org_id`), or an API key an
+ * organization owns. Not a has() parameter: the precondition of every organization-scoped function,
+ * which a role or permission requirement implies for people.
+ */
+export interface OrganizationRequirement {
+  organization?: true;
+}
+
+export type Requirements = PersonRequirements & MachineRequirements & OrganizationRequirement;
 
 type PersonKey = keyof PersonRequirements;
 const PERSON_KEYS: readonly PersonKey[] = ["role", "permission", "feature", "plan", "reverification"];
-const KNOWN_KEYS = new Set<string>([...PERSON_KEYS, "scopes"]);
+const KNOWN_KEYS = new Set<string>([...PERSON_KEYS, "scopes", "organization"]);
 
 /**
  * The requirements a function accepting `A` may declare: once a machine token type is accepted, a person
  * requirement needs `scopes` beside it, or machine callers would have nothing to be judged by.
  */
-export type RequirementsFor<A extends Accept> = [Exclude<A, "session_token">] extends [never]
-  ? PersonRequirements
-  :
-      | (MachineRequirements & { [K in PersonKey]?: never })
-      | (PersonRequirements & { scopes: readonly [string, ...string[]] });
+export type RequirementsFor<A extends Accept> = OrganizationRequirement &
+  ([Exclude<A, "session_token">] extends [never]
+    ? PersonRequirements
+    :
+        | (MachineRequirements & { [K in PersonKey]?: never })
+        | (PersonRequirements & { scopes: readonly [string, ...string[]] }));
 
 const hasPersonRequirement = (requires: Requirements) => PERSON_KEYS.some((k) => requires[k] !== undefined);
 
@@ -83,6 +93,8 @@ export function checkRequirements(requires: Requirements | undefined, accepts: r
   if (requires.reverification !== undefined && !validateReverificationConfig(requires.reverification)) {
     fail(`reverification ${JSON.stringify(requires.reverification)} is not a level Clerk knows`);
   }
+  if (requires.organization !== undefined && requires.organization !== true)
+    fail("organization must be true");
   const { scopes } = requires;
   if (scopes !== undefined) {
     if (!Array.isArray(scopes) || scopes.length === 0) fail("scopes must be a non-empty list");
@@ -119,6 +131,7 @@ const deny = (reason: Denial): Judgement => ({ ok: false, reason });
  */
 export function judge(requires: Requirements | undefined, auth: SignedIn): Judgement {
   if (requires === undefined) return OK;
+  if (requires.organization && !auth.orgId) return deny(AuthFailure.NoActiveOrganization);
   if (auth.tokenType !== "session_token") {
     const { scopes } = requires;
     // Fail closed: a person requirement with no machine scopes declared admits no machine.
