@@ -21,6 +21,12 @@ function requestInit(d: Declaration, headers: Record<string, string>, example: E
 
 const REFUSALS = new Set(["forbidden", "reverification_required"]);
 
+/** Where a function requires more than sign-in, a 403 refusal of the smoke user is an answer too. */
+const refusedBy = (d: Declaration, res: Response, body: unknown) => {
+  const code = (body as { error?: { code?: string } } | undefined)?.error?.code;
+  return d.requires !== undefined && res.status === 403 && code !== undefined && REFUSALS.has(code);
+};
+
 /**
  * 200, and a body the declared success schema accepts (so a leak of privateMetadata fails too). Where the
  * function requires more than sign-in, the smoke user may lack it (no organization, no permission): a
@@ -29,8 +35,7 @@ const REFUSALS = new Set(["forbidden", "reverification_required"]);
 const succeeds =
   (d: Declaration): Expectation =>
   (res, body) => {
-    const code = (body as { error?: { code?: string } } | undefined)?.error?.code;
-    if (d.requires && res.status === 403 && code && REFUSALS.has(code)) return undefined;
+    if (refusedBy(d, res, body)) return undefined;
     if (res.status !== 200) return "expected 200";
     const parsed = d.response.schema.safeParse(body);
     return parsed.success
