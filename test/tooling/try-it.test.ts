@@ -3,9 +3,9 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FUNCTION_NAMES } from "../scripts/lib/functions.ts";
-import { type SiteHandler, standInMode, tryItSite } from "../scripts/try-it.ts";
-import { type Stack, startStack } from "./support/stack.ts";
+import { FUNCTION_NAMES } from "../../scripts/lib/functions.ts";
+import { type SiteHandler, standInMode, tryItSite } from "../../scripts/try-it.ts";
+import { type Stack, startStack } from "../support/stack.ts";
 
 const ORIGIN = "http://localhost:8888";
 const post = (path: string, headers: Record<string, string> = { origin: ORIGIN }) =>
@@ -67,7 +67,7 @@ describe("the try-it site", () => {
   });
 
   it("is no part of the function bundles", () => {
-    const root = resolve(import.meta.dirname, "..");
+    const root = resolve(import.meta.dirname, "../..");
     for (const fn of FUNCTION_NAMES) {
       for (const file of [`dist/netlify/${fn}.mjs`, `dist/supabase/functions/${fn}/index.js`]) {
         expect(readFileSync(resolve(root, file), "utf8")).not.toContain("__local");

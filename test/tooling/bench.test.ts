@@ -9,13 +9,13 @@ import {
   replayTrips,
   resetTrips,
   setDistance,
-} from "../scripts/bench/distance.ts";
-import { benchGoals } from "../scripts/bench/goals.ts";
-import type { LatencyResult } from "../scripts/bench/latency.ts";
-import { mintM2M } from "../scripts/bench/m2m.ts";
-import { END_MARKER, replaceSection, START_MARKER } from "../scripts/bench/readme.ts";
-import type { VariantSummary } from "../scripts/bench/warm-load.ts";
-import { type StandIns, startStandIns } from "../scripts/lib/stand-ins.ts";
+} from "../../scripts/bench/distance.ts";
+import { benchGoals } from "../../scripts/bench/goals.ts";
+import type { LatencyResult } from "../../scripts/bench/latency.ts";
+import { mintM2M } from "../../scripts/bench/m2m.ts";
+import { END_MARKER, replaceSection, START_MARKER } from "../../scripts/bench/readme.ts";
+import type { VariantSummary } from "../../scripts/bench/warm-load.ts";
+import { type StandIns, startStandIns } from "../../scripts/lib/stand-ins.ts";
 
 let stand: StandIns;
 beforeAll(async () => {

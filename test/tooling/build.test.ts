@@ -6,10 +6,10 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { zipFunctions } from "@netlify/zip-it-and-ship-it";
 import { describe, expect, it } from "vitest";
-import { BUDGETS_KIB } from "../scripts/build.ts";
-import { FUNCTION_NAMES } from "../scripts/lib/functions.ts";
+import { BUDGETS_KIB } from "../../scripts/build.ts";
+import { FUNCTION_NAMES } from "../../scripts/lib/functions.ts";
 
-const root = resolve(import.meta.dirname, "..");
+const root = resolve(import.meta.dirname, "../..");
 const read = (path: string) => readFile(join(root, path), "utf8");
 const ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 

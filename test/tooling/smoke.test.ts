@@ -2,12 +2,12 @@
 // (behind Supabase's /functions/v1/<name> URLs), and against a broken deployment it must fail on.
 import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isFunctionName } from "../scripts/lib/functions.ts";
-import { type StandInServer, serve } from "../scripts/stand-ins/http.ts";
-import type { Running } from "./support/hosts.ts";
-import { type NpmStart, smoke, startNpmStart } from "./support/npm-start.ts";
-import { denoHost, nodeBundleHost } from "./support/process-hosts.ts";
-import { type Stack, startStack } from "./support/stack.ts";
+import { isFunctionName } from "../../scripts/lib/functions.ts";
+import { type StandInServer, serve } from "../../scripts/stand-ins/http.ts";
+import type { Running } from "../support/hosts.ts";
+import { type NpmStart, smoke, startNpmStart } from "../support/npm-start.ts";
+import { denoHost, nodeBundleHost } from "../support/process-hosts.ts";
+import { type Stack, startStack } from "../support/stack.ts";
 
 describe("smoke against npm start (stand-ins, no keys)", () => {
   let started: NpmStart;
