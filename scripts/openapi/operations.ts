@@ -30,7 +30,7 @@ const SUMMARIES: Record<FunctionName, string> = {
 
 /** Which codes each error status carries. */
 const STATUS_CODES: Record<number, { description: string; codes: string[] }> = {
-  400: { description: "Bad request", codes: ["invalid_query", "invalid_json"] },
+  400: { description: "Bad request", codes: ["invalid_query", "invalid_json", "bad_request"] },
   401: { description: "Signed out, or the token was rejected", codes: ["unauthorized"] },
   403: { description: "A cookie-authenticated write from a foreign origin", codes: ["forbidden"] },
   405: { description: "Method not allowed (see Allow)", codes: ["method_not_allowed"] },
