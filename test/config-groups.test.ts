@@ -19,7 +19,8 @@ function isolation(host: Host): void {
     },
   });
   const bearer = () => ({ authorization: `Bearer ${session.token}` });
-  const lineOf = (fn: string) => session.fns.logs().findLast((l) => l.function === fn) as Record<string, unknown>;
+  const lineOf = (fn: string) =>
+    session.fns.logs().findLast((l) => l.function === fn) as Record<string, unknown>;
 
   it("placeholder Supabase settings: protected and current-user still 200", async () => {
     expect((await session.fns.call("protected", { headers: bearer() })).status).toBe(200);

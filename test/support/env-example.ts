@@ -6,6 +6,9 @@ import { parseEnv } from "node:util";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 
-export const EXAMPLE = parseEnv(readFileSync(resolve(ROOT, ".env.example"), "utf8")) as Record<string, string>;
+export const EXAMPLE = parseEnv(readFileSync(resolve(ROOT, ".env.example"), "utf8")) as Record<
+  string,
+  string
+>;
 
 export const SUPABASE_URL_HINT = "SUPABASE_URL must be your project URL, like https://<ref>.supabase.co";

@@ -70,13 +70,14 @@ export function useFunctions(opts: FunctionsOptions = {}): Functions {
   const users = opts.users ?? ["user_alice"];
   let env: Record<string, string>;
   let ownStack: Stack | undefined;
+  const tokens: Record<string, string> = {};
   const fixture = {
     get stack() {
       return opts.standIns?.stack ?? ownStack!;
     },
-    tokens: {} as Record<string, string>,
+    tokens,
     get token() {
-      return this.tokens[users[0]!]!;
+      return tokens[users[0]!]!;
     },
     async restart(extra: ExtraEnv = {}) {
       await fixture.fns.close();
@@ -90,7 +91,7 @@ export function useFunctions(opts: FunctionsOptions = {}): Functions {
     env = envFor(stack, opts.mode ?? "jwks", typeof opts.env === "function" ? opts.env(stack) : opts.env);
     fixture.fns = await host.start(env);
     for (const userId of users)
-      fixture.tokens[userId] = await stack.clerk.mintSessionToken({ userId, ttlSeconds: 3600 });
+      tokens[userId] = await stack.clerk.mintSessionToken({ userId, ttlSeconds: 3600 });
   }, opts.timeoutMs);
   afterAll(async () => {
     await fixture.fns?.close();
