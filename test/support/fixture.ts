@@ -59,7 +59,7 @@ const defined = (env: ExtraEnv) =>
   Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 
 /** The stand-ins' environment in `mode`, plus `extra`. */
-export function envFor(stack: Stack, mode: Mode, extra: ExtraEnv = {}): Record<string, string> {
+function envFor(stack: Stack, mode: Mode, extra: ExtraEnv = {}): Record<string, string> {
   const keys = mode === "networkless" ? { CLERK_JWT_KEY: stack.clerk.jwtKeyPem } : {};
   return defined({ ...stack.env, ...keys, ...extra });
 }
