@@ -1,51 +1,34 @@
 // Per-function configuration: a function depends only on the variables it reads, each problem says what
-// to set, `npm start` refuses to serve a broken configuration, and log levels follow the status.
-import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
-import { parseEnv } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Host, type Running, sourceHost } from "./support/hosts.ts";
+// to set, and log levels follow the status. (`npm start` refusing a broken configuration:
+// test/tooling/npm-start.test.ts.)
+import { describe, expect, it } from "vitest";
+import { EXAMPLE, SUPABASE_URL_HINT } from "./support/env-example.ts";
+import { useFunctions } from "./support/fixture.ts";
+import { type Host, sourceHost } from "./support/hosts.ts";
 import { denoHost, nodeBundleHost } from "./support/process-hosts.ts";
-import { sourceWithSession } from "./support/source-session.ts";
-import { type Stack, startStack } from "./support/stack.ts";
-
-const root = resolve(import.meta.dirname, "..");
-/** The placeholders an untouched `cp .env.example .env` holds. */
-const EXAMPLE = parseEnv(readFileSync(resolve(root, ".env.example"), "utf8")) as Record<string, string>;
-
-const SUPABASE_URL_HINT = "SUPABASE_URL must be your project URL, like https://<ref>.supabase.co";
 
 function isolation(host: Host): void {
-  let stack: Stack;
-  let fns: Running;
-  let token: string;
-  beforeAll(async () => {
-    stack = await startStack();
-    // Real Clerk settings, Supabase still the .env.example placeholders, a broken SIGN_IN_URL.
-    fns = await host.start({
-      ...stack.env,
-      CLERK_JWT_KEY: stack.clerk.jwtKeyPem,
+  // Real Clerk settings, Supabase still the .env.example placeholders, a broken SIGN_IN_URL.
+  const session = useFunctions({
+    host,
+    mode: "networkless",
+    env: {
       SUPABASE_URL: EXAMPLE.SUPABASE_URL!,
       SUPABASE_PUBLISHABLE_KEY: EXAMPLE.SUPABASE_PUBLISHABLE_KEY!,
       SIGN_IN_URL: "sign in please",
-    });
-    token = await stack.clerk.mintSessionToken({ userId: "user_alice", ttlSeconds: 3600 });
+    },
   });
-  afterAll(async () => {
-    await fns?.close();
-    await stack?.close();
-  });
-  const bearer = () => ({ authorization: `Bearer ${token}` });
-  const lineOf = (fn: string) => fns.logs().findLast((l) => l.function === fn) as Record<string, unknown>;
+  const bearer = () => ({ authorization: `Bearer ${session.token}` });
+  const lineOf = (fn: string) =>
+    session.fns.logs().findLast((l) => l.function === fn) as Record<string, unknown>;
 
   it("placeholder Supabase settings: protected and current-user still 200", async () => {
-    expect((await fns.call("protected", { headers: bearer() })).status).toBe(200);
-    expect((await fns.call("current-user", { headers: bearer() })).status).toBe(200);
+    expect((await session.fns.call("protected", { headers: bearer() })).status).toBe(200);
+    expect((await session.fns.call("current-user", { headers: bearer() })).status).toBe(200);
   });
 
   it("placeholder Supabase settings: update-user (signed in) still 200", async () => {
-    const res = await fns.call("update-user", {
+    const res = await session.fns.call("update-user", {
       headers: { ...bearer(), "content-type": "application/json" },
       body: '{"lastName":"Lovelace"}',
     });
@@ -53,7 +36,7 @@ function isolation(host: Host): void {
   });
 
   it("placeholder Supabase settings: supabase-data → 500 server_misconfigured, logged at error with what to set", async () => {
-    const res = await fns.call("supabase-data", { headers: bearer() });
+    const res = await session.fns.call("supabase-data", { headers: bearer() });
     expect(res.status).toBe(500);
     const text = await res.text();
     expect(JSON.parse(text).error.code).toBe("server_misconfigured");
@@ -64,12 +47,12 @@ function isolation(host: Host): void {
     expect(line.reason).toContain(SUPABASE_URL_HINT);
     expect(line.reason).toContain("SUPABASE_PUBLISHABLE_KEY must be");
     expect(line.reason).not.toMatch(/Invalid input/);
-    expect(JSON.stringify(fns.logs())).not.toContain(EXAMPLE.SUPABASE_PUBLISHABLE_KEY!);
-    expect(stack.clerkCalls().filter((c) => c.includes("/tokens/"))).toEqual([]);
+    expect(JSON.stringify(session.fns.logs())).not.toContain(EXAMPLE.SUPABASE_PUBLISHABLE_KEY!);
+    expect(session.stack.clerkCalls().filter((c) => c.includes("/tokens/"))).toEqual([]);
   });
 
   it("a malformed SIGN_IN_URL only breaks update-user's redirect → 500, logged with what to set", async () => {
-    const res = await fns.call("update-user", { headers: { accept: "text/html" } });
+    const res = await session.fns.call("update-user", { headers: { accept: "text/html" } });
     expect(res.status).toBe(500);
     await expect.poll(() => lineOf("update-user")?.status).toBe(500);
     expect(lineOf("update-user").reason).toMatch(/SIGN_IN_URL must be a path like \/sign-in/);
@@ -83,7 +66,7 @@ describe("a function depends only on the variables it uses", () => {
 });
 
 describe("log levels (source)", () => {
-  const session = sourceWithSession();
+  const session = useFunctions({ mode: "networkless" });
   const last = () => session.fns.logs().at(-1) as { level: string; status: number };
 
   it("a 401 without any upstream → info", async () => {
@@ -136,40 +119,5 @@ describe("log levels (source)", () => {
     const ghost = await session.stack.clerk.mintSessionToken({ userId: "user_ghost", ttlSeconds: 600 });
     await session.fns.call("current-user", { headers: { authorization: `Bearer ${ghost}` } });
     expect(last()).toMatchObject({ status: 401, level: "warn" });
-  });
-});
-
-describe("npm start validates the whole configuration before it serves", () => {
-  const run = (env: Record<string, string>) =>
-    new Promise<{ code: number | null; out: string }>((done) => {
-      const proc = spawn(process.execPath, ["scripts/dev.ts"], {
-        cwd: root,
-        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", PORT: "0", ...env },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let out = "";
-      proc.stdout.on("data", (c) => {
-        out += c;
-      });
-      proc.stderr.on("data", (c) => {
-        out += c;
-      });
-      const timer = setTimeout(() => proc.kill("SIGKILL"), 20_000);
-      proc.once("exit", (code) => {
-        clearTimeout(timer);
-        done({ code, out });
-      });
-    });
-
-  it("an untouched copy of .env.example → each problem printed, exit 1, never 'Functions ready'", async () => {
-    const { code, out } = await run(EXAMPLE);
-    expect(code).toBe(1);
-    expect(out).not.toContain("Functions ready");
-    expect(out).toContain("CLERK_SECRET_KEY must be your Clerk secret key");
-    expect(out).toContain("CLERK_PUBLISHABLE_KEY must be your Clerk publishable key");
-    expect(out).toContain(SUPABASE_URL_HINT);
-    expect(out).toContain("SUPABASE_PUBLISHABLE_KEY must be");
-    expect(out).not.toMatch(/Invalid input/);
-    for (const value of Object.values(EXAMPLE)) if (value.length > 6) expect(out).not.toContain(value);
   });
 });

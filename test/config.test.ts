@@ -1,32 +1,13 @@
 // Configuration read through the one accessor: failures answer 500 server_misconfigured and log the
 // variable's name, never its value; optional variables change behaviour as documented.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Running, sourceHost } from "./support/hosts.ts";
-import { APP_ORIGIN, type Stack, startStack } from "./support/stack.ts";
+import { describe, expect, it } from "vitest";
+import { type ExtraEnv, useFunctions } from "./support/fixture.ts";
+import { APP_ORIGIN } from "./support/stack.ts";
 
-let stack: Stack;
-let fns: Running | undefined;
-let alice: string;
-beforeAll(async () => {
-  stack = await startStack();
-  alice = await stack.clerk.mintSessionToken({ userId: "user_alice", ttlSeconds: 600 });
-});
-afterAll(async () => {
-  await stack.close();
-});
-afterEach(async () => {
-  await fns?.close();
-  fns = undefined;
-});
-
-const start = async (env: Record<string, string | undefined>) => {
-  const merged = Object.fromEntries(
-    Object.entries({ ...stack.env, ...env }).filter((e): e is [string, string] => e[1] !== undefined),
-  );
-  fns = await sourceHost.start(merged);
-  return fns;
-};
-const bearer = () => ({ authorization: `Bearer ${alice}` });
+const session = useFunctions();
+/** The functions afresh, with the stand-ins' environment plus `env` (undefined removes a variable). */
+const start = (env: ExtraEnv) => session.restart(env);
+const bearer = () => ({ authorization: `Bearer ${session.token}` });
 
 describe("misconfiguration → 500 server_misconfigured, naming the variable only in the log", () => {
   it.each([
@@ -59,11 +40,11 @@ describe("misconfiguration → 500 server_misconfigured, naming the variable onl
 
   it("SUPABASE_URL missing: supabase-data is 500 (before any Clerk call), the others still work", async () => {
     const fns = await start({ SUPABASE_URL: undefined });
-    stack.resetCalls();
+    session.stack.resetCalls();
     const res = await fns.call("supabase-data", { headers: bearer() });
     expect(res.status).toBe(500);
     expect((fns.logs().at(-1) as { reason: string }).reason).toContain("SUPABASE_URL");
-    expect(stack.clerkCalls()).toEqual([]);
+    expect(session.stack.clerkCalls()).toEqual([]);
     expect((await fns.call("protected", { headers: bearer() })).status).toBe(200);
   });
 });
@@ -117,14 +98,19 @@ describe("optional variables", () => {
   });
 
   it("CLERK_SUPABASE_TEMPLATE=none passes the session token to Supabase (native integration), no Clerk call", async () => {
-    const fns = await start({ CLERK_SUPABASE_TEMPLATE: "none", CLERK_JWT_KEY: stack.clerk.jwtKeyPem });
-    stack.resetCalls();
+    const fns = await start({
+      CLERK_SUPABASE_TEMPLATE: "none",
+      CLERK_JWT_KEY: session.stack.clerk.jwtKeyPem,
+    });
+    session.stack.resetCalls();
     const res = await fns.call("supabase-data", { headers: bearer() });
     expect(res.status).toBe(200);
     const { data } = (await res.json()) as { data: { user_id: string }[] };
     expect(data.length).toBeGreaterThan(0);
     expect(data.every((r) => r.user_id === "user_alice")).toBe(true);
-    expect(stack.clerkCalls()).toEqual([]);
-    expect(stack.supabase.server.requests.at(-1)!.headers.authorization).toBe(`Bearer ${alice}`);
+    expect(session.stack.clerkCalls()).toEqual([]);
+    expect(session.stack.supabase.server.requests.at(-1)!.headers.authorization).toBe(
+      `Bearer ${session.token}`,
+    );
   });
 });

@@ -1,10 +1,11 @@
 // Cross-site request forgery on cookie-authenticated writes: a browser attaches the `__session` cookie to
 // a form another site posts, so such a write is accepted only from the function's own origin or an allowed
 // one. Bearer requests are exempt (a browser cannot attach Authorization cross-site without a preflight).
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Host, type Running, sourceHost } from "./support/hosts.ts";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { useFunctions } from "./support/fixture.ts";
+import { type Host, sourceHost } from "./support/hosts.ts";
 import { denoHost, nodeBundleHost } from "./support/process-hosts.ts";
-import { APP_ORIGIN, type Stack, startStack } from "./support/stack.ts";
+import { APP_ORIGIN } from "./support/stack.ts";
 
 const EVIL = "https://evil.example";
 const CORS_ONLY = "https://cors-only.example";
@@ -16,30 +17,24 @@ const form = (firstName: string) => ({
 });
 
 function csrf(host: Host): void {
-  let stack: Stack;
-  let fns: Running;
+  const session = useFunctions({ host, env: { CORS_ALLOWED_ORIGINS: `${APP_ORIGIN},${CORS_ONLY}` } });
   let cookie: string;
-  let token: string;
-  beforeAll(async () => {
-    stack = await startStack();
-    fns = await host.start({ ...stack.env, CORS_ALLOWED_ORIGINS: `${APP_ORIGIN},${CORS_ONLY}` });
-    token = await stack.clerk.mintSessionToken({ userId: ALICE, ttlSeconds: 3600 });
-    cookie = `__session=${token}; __client_uat=${Math.floor(Date.now() / 1000) - 60}; __clerk_db_jwt=dvb_local`;
-  });
-  afterAll(async () => {
-    await fns?.close();
-    await stack?.close();
+  beforeAll(() => {
+    cookie = `__session=${session.token}; __client_uat=${Math.floor(Date.now() / 1000) - 60}; __clerk_db_jwt=dvb_local`;
   });
   beforeEach(() => {
-    stack.resetCalls();
-    stack.clerk.users.get(ALICE)!.first_name = "Alice";
+    session.stack.resetCalls();
+    session.stack.clerk.users.get(ALICE)!.first_name = "Alice";
   });
 
   const post = (headers: Record<string, string>, firstName = "Mallory") => {
     const { body, ...type } = form(firstName);
-    return fns.call("update-user", { headers: { ...type, accept: "application/json", ...headers }, body });
+    return session.fns.call("update-user", {
+      headers: { ...type, accept: "application/json", ...headers },
+      body,
+    });
   };
-  const jwksBefore = () => stack.jwksFetches();
+  const jwksBefore = () => session.stack.jwksFetches();
 
   const FORGED: [string, Record<string, string>][] = [
     ["Origin https://evil.example", { origin: EVIL, "sec-fetch-site": "cross-site" }],
@@ -54,36 +49,39 @@ function csrf(host: Host): void {
     const body = (await res.json()) as { error: { code: string; requestId: string } };
     expect(body.error.code).toBe("forbidden");
     expect(body.error.requestId).toBe(res.headers.get("x-request-id"));
-    expect(stack.clerkCalls()).toEqual([]);
-    expect(stack.jwksFetches()).toBe(before);
-    expect(stack.clerk.users.get(ALICE)!.first_name).toBe("Alice");
-    const line = fns.logs().findLast((l) => l.function === "update-user");
+    expect(session.stack.clerkCalls()).toEqual([]);
+    expect(session.stack.jwksFetches()).toBe(before);
+    expect(session.stack.clerk.users.get(ALICE)!.first_name).toBe("Alice");
+    const line = session.fns.logs().findLast((l) => l.function === "update-user");
     expect(line).toMatchObject({ status: 403, reason: "cross-site-write" });
   });
 
   it("cookie + forged Origin without Accept: JSON → still 403, not the sign-in redirect", async () => {
     const { body, ...type } = form("Mallory");
-    const res = await fns.call("update-user", { headers: { ...type, cookie, origin: EVIL }, body });
+    const res = await session.fns.call("update-user", { headers: { ...type, cookie, origin: EVIL }, body });
     expect(res.status).toBe(403);
-    expect(stack.clerkCalls()).toEqual([]);
+    expect(session.stack.clerkCalls()).toEqual([]);
   });
 
   const ACCEPTED: [string, () => Record<string, string>][] = [
     ["Origin = an authorized party", () => ({ origin: APP_ORIGIN, "sec-fetch-site": "cross-site" })],
     ["Origin = a CORS_ALLOWED_ORIGINS entry", () => ({ origin: CORS_ONLY })],
-    ["Origin = the function's own origin", () => ({ origin: new URL(fns.urlFor("update-user")).origin })],
+    [
+      "Origin = the function's own origin",
+      () => ({ origin: new URL(session.fns.urlFor("update-user")).origin }),
+    ],
     ["no Origin, Sec-Fetch-Site same-origin", () => ({ "sec-fetch-site": "same-origin" })],
     ["no Origin, no Sec-Fetch-Site (not a browser)", () => ({})],
   ];
   it.each(ACCEPTED)("cookie + %s → 200, name updated", async (_name, headers) => {
     const res = await post({ cookie, ...headers() }, "Ada");
     expect(res.status).toBe(200);
-    expect(stack.clerk.users.get(ALICE)!.first_name).toBe("Ada");
+    expect(session.stack.clerk.users.get(ALICE)!.first_name).toBe("Ada");
   });
 
   it("Bearer + Origin https://evil.example → 200 (exempt: no ambient credential)", async () => {
     const res = await post({
-      authorization: `Bearer ${token}`,
+      authorization: `Bearer ${session.token}`,
       origin: EVIL,
       "sec-fetch-site": "cross-site",
     });
@@ -91,7 +89,7 @@ function csrf(host: Host): void {
   });
 
   it("cookie + foreign Origin on a GET (current-user) → 200: reads change nothing", async () => {
-    const res = await fns.call("current-user", { headers: { cookie, origin: EVIL } });
+    const res = await session.fns.call("current-user", { headers: { cookie, origin: EVIL } });
     expect(res.status).toBe(200);
   });
 }

@@ -3,10 +3,10 @@
 // write cannot land after the client was told 504, and sockets do not pile up behind a silent Clerk.
 // The deadline covers upstream calls only: a slow upload is not Clerk's fault, and a body still arriving
 // after 10 s is 408.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Host, type Running, sourceHost } from "./support/hosts.ts";
+import { beforeEach, describe, expect, it } from "vitest";
+import { useFunctions } from "./support/fixture.ts";
+import { type Host, sourceHost } from "./support/hosts.ts";
 import { denoHost, nodeBundleHost } from "./support/process-hosts.ts";
-import { type Stack, startStack } from "./support/stack.ts";
 
 const ALICE = "user_alice";
 const TIMEOUT_MS = 1000;
@@ -35,91 +35,104 @@ function slowBody(first: string, pauseMs: number, rest: string): ReadableStream<
 }
 
 function deadlines(host: Host): void {
-  let stack: Stack;
-  let fns: Running;
-  let token: string;
-  beforeAll(async () => {
-    stack = await startStack();
-    fns = await host.start({
-      ...stack.env,
-      CLERK_JWT_KEY: stack.clerk.jwtKeyPem,
-      UPSTREAM_TIMEOUT_MS: String(TIMEOUT_MS),
-    });
-    token = await stack.clerk.mintSessionToken({ userId: ALICE, ttlSeconds: 3600 });
-  });
-  afterAll(async () => {
-    await fns?.close();
-    await stack?.close();
+  const session = useFunctions({
+    host,
+    mode: "networkless",
+    env: { UPSTREAM_TIMEOUT_MS: String(TIMEOUT_MS) },
   });
   beforeEach(() => {
-    stack.resetCalls();
-    stack.clerk.users.get(ALICE)!.first_name = "Alice";
+    session.stack.resetCalls();
+    session.stack.clerk.users.get(ALICE)!.first_name = "Alice";
   });
 
-  const headers = () => ({ authorization: `Bearer ${token}`, "content-type": "application/json" });
-  const lastLog = (fn: string) => fns.logs().findLast((l) => l.function === fn);
+  const headers = () => ({ authorization: `Bearer ${session.token}`, "content-type": "application/json" });
+  const lastLog = (fn: string) => session.fns.logs().findLast((l) => l.function === fn);
 
   it("Clerk paused: update-user → 504; the write does not land when Clerk resumes (request aborted)", async () => {
     const pauseMs = TIMEOUT_MS + 1500;
-    stack.clerk.server.fault({ method: "PATCH", path: `/v1/users/${ALICE}`, delayMs: pauseMs, times: 1 });
+    session.stack.clerk.server.fault({
+      method: "PATCH",
+      path: `/v1/users/${ALICE}`,
+      delayMs: pauseMs,
+      times: 1,
+    });
     const started = Date.now();
-    const res = await fns.call("update-user", { headers: headers(), body: '{"firstName":"Late"}' });
+    const res = await session.fns.call("update-user", { headers: headers(), body: '{"firstName":"Late"}' });
     expect(res.status).toBe(504);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("upstream_timeout");
     expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 800);
     // Clerk resumes; a request still open would now be applied.
     await sleep(pauseMs - (Date.now() - started) + 300);
-    const patches = stack.clerk.server.requests.filter((r) => r.method === "PATCH");
+    const patches = session.stack.clerk.server.requests.filter((r) => r.method === "PATCH");
     expect(patches).toHaveLength(1);
     expect(patches[0]!.aborted).toBe(true);
-    expect(stack.clerk.users.get(ALICE)!.first_name).toBe("Alice");
+    expect(session.stack.clerk.users.get(ALICE)!.first_name).toBe("Alice");
   });
 
   it("Clerk paused: 10 concurrent current-user → 504s, none left waiting on Clerk, open sockets ≤ in-flight", async () => {
-    stack.clerk.server.fault({ method: "GET", path: `/v1/users/${ALICE}`, delayMs: 5000, times: 10 });
+    session.stack.clerk.server.fault({ method: "GET", path: `/v1/users/${ALICE}`, delayMs: 5000, times: 10 });
     const statuses = await Promise.all(
       Array.from({ length: 10 }, () =>
-        fns.call("current-user", { headers: { authorization: `Bearer ${token}` } }).then(async (r) => {
-          await r.body?.cancel();
-          return r.status;
-        }),
+        session.fns
+          .call("current-user", { headers: { authorization: `Bearer ${session.token}` } })
+          .then(async (r) => {
+            await r.body?.cancel();
+            return r.status;
+          }),
       ),
     );
     expect(statuses).toEqual(Array(10).fill(504));
     // While Clerk is still silent: no request of ours is left waiting on it (closing is seen a moment
     // later), and the connections open to it are at most the in-flight peak (the HTTP client may keep a
     // few idle ones for reuse; they carry nothing).
-    await expect.poll(() => stack.clerk.server.pendingRequests(), { timeout: 1000 }).toBe(0);
-    expect(stack.clerk.server.openConnections()).toBeLessThanOrEqual(10);
-    expect(stack.clerk.server.requests.every((r) => r.aborted)).toBe(true);
+    await expect.poll(() => session.stack.clerk.server.pendingRequests(), { timeout: 1000 }).toBe(0);
+    expect(session.stack.clerk.server.openConnections()).toBeLessThanOrEqual(10);
+    expect(session.stack.clerk.server.requests.every((r) => r.aborted)).toBe(true);
   });
 
   it("headers, 1.5 s pause, then the body (UPSTREAM_TIMEOUT_MS=1000) → 200: the upload is not Clerk's time", async () => {
-    const res = await fns.call("update-user", {
+    const res = await session.fns.call("update-user", {
       headers: headers(),
       body: slowBody("", 1500, '{"firstName":"Slow"}'),
     });
     expect(res.status).toBe(200);
-    expect(stack.clerk.users.get(ALICE)!.first_name).toBe("Slow");
+    expect(session.stack.clerk.users.get(ALICE)!.first_name).toBe("Slow");
     expect(lastLog("update-user")?.upstream).toBeUndefined();
   });
 
   it("a body still arriving after 10 s → 408 request_timeout, nothing sent to Clerk, not blamed on Clerk", async () => {
     const started = Date.now();
-    const res = await fns.call("update-user", {
+    const res = await session.fns.call("update-user", {
       headers: headers(),
       body: slowBody('{"firstName":', 11_500, '"Never"}'),
     });
     expect(res.status).toBe(408);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("request_timeout");
     expect(Date.now() - started).toBeLessThan(11_000);
-    expect(stack.clerkCalls()).toEqual([]);
+    expect(session.stack.clerkCalls()).toEqual([]);
     await expect.poll(() => lastLog("update-user")?.status).toBe(408);
     expect(lastLog("update-user")?.upstream).toBeUndefined();
-    expect(stack.clerk.users.get(ALICE)!.first_name).toBe("Alice");
+    expect(session.stack.clerk.users.get(ALICE)!.first_name).toBe("Alice");
   }, 20_000);
 }
 
 describe("source", () => deadlines(sourceHost));
 describe("Netlify bundles on Node", () => deadlines(nodeBundleHost));
 describe("Supabase bundles under Deno", () => deadlines(denoHost));
+
+describe("the JWKS fetch counts against the request's upstream budget", () => {
+  // JWKS mode: the first request of the isolate fetches Clerk's keys.
+  const session = useFunctions({ env: { UPSTREAM_TIMEOUT_MS: String(TIMEOUT_MS) } });
+
+  it("a slow JWKS answer plus a slow user lookup is a 504 within about one timeout", async () => {
+    const { stack, fns, token } = session;
+    stack.clerk.server.fault({ path: "/v1/jwks", delayMs: 800 });
+    stack.clerk.server.fault({ path: "/v1/users/user_alice", delayMs: 800 });
+    const started = performance.now();
+    const res = await fns.call("current-user", { headers: { authorization: `Bearer ${token}` } });
+    const elapsed = performance.now() - started;
+    // Before the fix: 200 after ~1600 ms, twice the configured upstream deadline.
+    expect(res.status).toBe(504);
+    expect(elapsed).toBeLessThan(TIMEOUT_MS + 300);
+  });
+});

@@ -5,10 +5,11 @@
 import * as fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FUNCTION_NAMES } from "../scripts/lib/functions.ts";
+import { useFunctions } from "./support/fixture.ts";
 import { hs256WithPublicKey, signedWithOtherKey, tamper, unsigned } from "./support/forge.ts";
 import { type CallInit, type FunctionName, type Host, type Running, sourceHost } from "./support/hosts.ts";
 import { nodeBundleHost } from "./support/process-hosts.ts";
-import { APP_ORIGIN, type Stack, startStack } from "./support/stack.ts";
+import { APP_ORIGIN, type Stack } from "./support/stack.ts";
 
 const ERROR_CODES = new Set([
   "unauthorized",
@@ -425,16 +426,15 @@ async function check(
 }
 
 function fuzz(host: Host): void {
-  let stack: Stack;
-  let fns: Running;
   let tokens: Tokens;
   const unhandled: unknown[] = [];
   const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  beforeAll(() => void process.on("unhandledRejection", onUnhandled));
+  afterAll(() => void process.off("unhandledRejection", onUnhandled));
+  const session = useFunctions({ host, users: [] });
 
   beforeAll(async () => {
-    process.on("unhandledRejection", onUnhandled);
-    stack = await startStack();
-    fns = await host.start(stack.env);
+    const stack = session.stack;
     const mint = (extra: Omit<Parameters<Stack["clerk"]["mintSessionToken"]>[0], "userId"> = {}) =>
       stack.clerk.mintSessionToken({ userId: "user_alice", ttlSeconds: 3600, ...extra });
     const valid = await Promise.all(Array.from({ length: 6 }, () => mint()));
@@ -455,18 +455,13 @@ function fuzz(host: Host): void {
     ];
     tokens = { valid, forged };
   });
-  afterAll(async () => {
-    process.off("unhandledRejection", onUnhandled);
-    await fns?.close();
-    await stack?.close();
-  });
 
   for (const fn of FUNCTION_NAMES) {
     it(`${fn}: ${BATCH * RUNS} generated requests → no 5xx, JSON error bodies with stable codes, no forged sign-in, Clerk writes only for valid updates`, async () => {
       const seen: Seen = new Map();
       await fc.assert(
         fc.asyncProperty(fc.array(requestArb(fn, tokens), { minLength: BATCH, maxLength: BATCH }), (batch) =>
-          check(fns, stack, tokens, fn, batch, seen),
+          check(session.fns, session.stack, tokens, fn, batch, seen),
         ),
         { numRuns: RUNS },
       );

@@ -1,9 +1,12 @@
 // The local host (scripts/serve.ts, behind npm start and the Node bundle tests) answers requests no
-// Web-standard function can be handed as the platforms do: JSON 405 / 400, no crash, no stack trace.
+// Web-standard function can be handed as the platforms do: JSON 405 / 400, no crash, no stack trace. The
+// Supabase bundles under deno serve, handed a URL that does not parse, answer 4xx too.
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BundleServer, startBundleServer } from "../scripts/lib/bundle-server.ts";
-import { type Stack, startStack } from "./support/stack.ts";
+import { useFunctions, useStandIns } from "./support/fixture.ts";
+import { rawSocket, statusLine } from "./support/probe.ts";
+import { denoHost } from "./support/process-hosts.ts";
 
 /**
  * Sends `request` verbatim (fetch refuses TRACE and rewrites Host) and returns the raw answer; HTTP/1.0
@@ -26,15 +29,13 @@ function raw(url: string, request: string): Promise<{ status: number; headers: s
 }
 
 describe("scripts/serve.ts over the Netlify bundles", () => {
-  let stack: Stack;
+  const standIns = useStandIns();
   let server: BundleServer;
   beforeAll(async () => {
-    stack = await startStack();
-    server = await startBundleServer(stack.env);
+    server = await startBundleServer(standIns.stack.env);
   });
   afterAll(async () => {
     await server?.close();
-    await stack?.close();
   });
 
   const noStack = () => expect(server.lines.filter((l) => /\n?\s+at |Error:|TypeError/.test(l))).toEqual([]);
@@ -69,4 +70,17 @@ describe("scripts/serve.ts over the Netlify bundles", () => {
       expect(res.status).toBe(401);
     },
   );
+});
+
+describe("the Supabase bundles under deno serve: a Host header that is no host", () => {
+  const session = useFunctions({ host: denoHost, users: [] });
+
+  it("is answered 4xx, not 500 internal_error", async () => {
+    const url = new URL(session.fns.urlFor("protected"));
+    const res = await rawSocket(
+      Number(url.port),
+      `GET ${url.pathname} HTTP/1.1\r\nHost: [::1\r\nConnection: close\r\n\r\n`,
+    );
+    expect(statusLine(res)).not.toMatch(/^HTTP\/1\.1 5/);
+  });
 });

@@ -4,14 +4,15 @@
 // rows with the status, the logged reason and token type, and the Backend API calls the Clerk stand-in saw;
 // then Clerk failing while verifying, reuse of verified and refused tokens, the verification-rate bound, and
 // a secret scan of everything the rows produced.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { findSecrets } from "../scripts/lib/secrets.ts";
 import type { Fault } from "../scripts/stand-ins/http.ts";
+import { useFunctions } from "./support/fixture.ts";
 import { type FunctionName, type Host, type Running, sourceHost } from "./support/hosts.ts";
 import { forEachMode, type Mode, type ModeContext } from "./support/modes.ts";
 import { logFor, requestId } from "./support/probe.ts";
 import { denoHost, netlifyDevHost, nodeBundleHost } from "./support/process-hosts.ts";
-import { type Stack, startStack } from "./support/stack.ts";
+import type { Stack } from "./support/stack.ts";
 
 const ALICE = "user_alice";
 const M2M_VERIFY = "POST /m2m_tokens/verify";
@@ -664,21 +665,12 @@ for (const host of [sourceHost, nodeBundleHost, denoHost]) {
 
 // The real netlify dev takes ~15 s to start: the decision table only, networkless.
 describe(netlifyDevHost.name, () => {
-  let stack: Stack;
-  let fns: Running;
-  beforeAll(async () => {
-    stack = await startStack();
-    fns = await netlifyDevHost.start({ ...stack.env, CLERK_JWT_KEY: stack.clerk.jwtKeyPem });
-  }, 120_000);
-  afterAll(async () => {
-    await fns?.close();
-    await stack?.close();
-  });
+  const session = useFunctions({ host: netlifyDevHost, mode: "networkless", users: [], timeoutMs: 120_000 });
   machineTable(
     "networkless",
     {
-      stack: () => stack,
-      fns: () => fns,
+      stack: () => session.stack,
+      fns: () => session.fns,
       restart: () => Promise.reject(new Error("not used by the table")),
     },
     netlifyDevHost,
@@ -688,46 +680,37 @@ describe(netlifyDevHost.name, () => {
 // Reuse windows on a controlled clock: the source host runs in this process, so faking Date moves the
 // functions' clock and the stand-in's together.
 describe("source, controlled clock", () => {
-  let stack: Stack;
-  let fns: Running;
-  beforeAll(async () => {
-    stack = await startStack();
-    fns = await sourceHost.start({ ...stack.env, CLERK_JWT_KEY: stack.clerk.jwtKeyPem });
-  });
-  afterAll(async () => {
-    vi.useRealTimers();
-    await fns?.close();
-    await stack?.close();
-  });
+  const session = useFunctions({ mode: "networkless", users: [] });
+  afterAll(() => vi.useRealTimers());
   const later = (ms: number) => vi.setSystemTime(Date.now() + ms);
 
   it("a verified opaque token is reused for 10 s at most: a revocation is seen after that", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
-    const token = apiKey(stack);
-    stack.resetCalls();
-    expect((await probe(fns, "protected", { token }, "clock")).res.status).toBe(200);
-    stack.clerk.machineAuth.revoke(token);
+    const token = apiKey(session.stack);
+    session.stack.resetCalls();
+    expect((await probe(session.fns, "protected", { token }, "clock")).res.status).toBe(200);
+    session.stack.clerk.machineAuth.revoke(token);
     later(9_500);
-    expect((await probe(fns, "protected", { token }, "clock")).res.status).toBe(200);
-    expect(stack.clerkCalls()).toEqual([KEY_VERIFY]);
+    expect((await probe(session.fns, "protected", { token }, "clock")).res.status).toBe(200);
+    expect(session.stack.clerkCalls()).toEqual([KEY_VERIFY]);
     later(1_000);
-    const { res, log } = await probe(fns, "protected", { token }, "clock");
+    const { res, log } = await probe(session.fns, "protected", { token }, "clock");
     expect(res.status).toBe(401);
     expect(log?.reason).toBe("machine-token-revoked");
-    expect(stack.clerkCalls()).toEqual([KEY_VERIFY, KEY_VERIFY]);
+    expect(session.stack.clerkCalls()).toEqual([KEY_VERIFY, KEY_VERIFY]);
     vi.useRealTimers();
   });
 
   it("a verified token is not reused past its own expiration, even inside the 10 s", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
-    const token = await stack.clerk.machineAuth.mintM2MToken({
-      machineId: stack.clerk.seedMachines.caller.id,
+    const token = await session.stack.clerk.machineAuth.mintM2MToken({
+      machineId: session.stack.clerk.seedMachines.caller.id,
       ttlSeconds: 4,
     });
-    stack.resetCalls();
-    expect((await probe(fns, "protected", { token }, "clock")).res.status).toBe(200);
+    session.stack.resetCalls();
+    expect((await probe(session.fns, "protected", { token }, "clock")).res.status).toBe(200);
     later(5_000);
-    const { res, log } = await probe(fns, "protected", { token }, "clock");
+    const { res, log } = await probe(session.fns, "protected", { token }, "clock");
     expect(res.status).toBe(401);
     expect(log?.reason).toBe("token-expired");
     vi.useRealTimers();
@@ -736,14 +719,14 @@ describe("source, controlled clock", () => {
   it("a token Clerk does not know is remembered for 60 s, then asked about again", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     const token = random("oat_");
-    stack.resetCalls();
-    expect((await probe(fns, "protected", { token }, "clock")).res.status).toBe(401);
+    session.stack.resetCalls();
+    expect((await probe(session.fns, "protected", { token }, "clock")).res.status).toBe(401);
     later(59_000);
-    expect((await probe(fns, "protected", { token }, "clock")).res.status).toBe(401);
-    expect(stack.clerkCalls()).toEqual([OAUTH_VERIFY]);
+    expect((await probe(session.fns, "protected", { token }, "clock")).res.status).toBe(401);
+    expect(session.stack.clerkCalls()).toEqual([OAUTH_VERIFY]);
     later(2_000);
-    expect((await probe(fns, "protected", { token }, "clock")).res.status).toBe(401);
-    expect(stack.clerkCalls()).toEqual([OAUTH_VERIFY, OAUTH_VERIFY]);
+    expect((await probe(session.fns, "protected", { token }, "clock")).res.status).toBe(401);
+    expect(session.stack.clerkCalls()).toEqual([OAUTH_VERIFY, OAUTH_VERIFY]);
     vi.useRealTimers();
   });
 
@@ -751,28 +734,67 @@ describe("source, controlled clock", () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     // Past every instant the cases above moved the clock to, so the allowance is full.
     later(70_000);
-    stack.resetCalls();
+    session.stack.resetCalls();
     const statuses: number[] = [];
     for (let i = 0; i < 25; i++)
-      statuses.push((await probe(fns, "protected", { token: random("ak_") }, "bucket")).res.status);
+      statuses.push((await probe(session.fns, "protected", { token: random("ak_") }, "bucket")).res.status);
     expect(statuses.filter((s) => s === 503).length).toBe(5);
     later(250);
     const next: number[] = [];
     for (let i = 0; i < 6; i++)
-      next.push((await probe(fns, "protected", { token: random("ak_") }, "bucket")).res.status);
+      next.push((await probe(session.fns, "protected", { token: random("ak_") }, "bucket")).res.status);
     expect(next).toEqual([401, 401, 401, 401, 401, 503]);
-    expect(stack.clerkCalls().length).toBe(25);
+    expect(session.stack.clerkCalls().length).toBe(25);
     vi.useRealTimers();
   });
 
   it("CLERK_MACHINE_SECRET_KEY that is not a machine secret key → 500 server_misconfigured", async () => {
-    const broken = await sourceHost.start({ ...stack.env, CLERK_MACHINE_SECRET_KEY: "sk_test_wrong" });
+    const broken = await sourceHost.start({
+      ...session.stack.env,
+      CLERK_MACHINE_SECRET_KEY: "sk_test_wrong",
+    });
     try {
       const res = await broken.call("protected");
       expect(res.status).toBe(500);
       expect(broken.logs().at(-1)?.reason).toMatch(/CLERK_MACHINE_SECRET_KEY/);
     } finally {
       await broken.close();
+    }
+  });
+});
+
+describe("CLERK_MACHINE_SECRET_KEY narrows JWT-format M2M tokens too", () => {
+  const session = useFunctions({
+    users: [],
+    env: (stack) => ({ CLERK_MACHINE_SECRET_KEY: stack.clerk.seedMachines.api.secretKey }),
+  });
+
+  it("an M2M JWT of a machine not scoped to ours is 401, like its opaque twin", async () => {
+    const { stack, fns } = session;
+    const rogue = stack.clerk.machineAuth.createMachine("rogue", []);
+    const opaque = await stack.clerk.machineAuth.mintM2MToken({ machineId: rogue.id });
+    const jwt = await stack.clerk.machineAuth.mintM2MToken({ machineId: rogue.id, format: "jwt" });
+    const call = (t: string) => fns.call("protected", { headers: { authorization: `Bearer ${t}` } });
+    expect((await call(opaque)).status).toBe(401);
+    expect((await call(jwt)).status).toBe(401);
+  });
+
+  it("an M2M JWT scoped to ours is 401 without CLERK_MACHINE_ID (cannot be told apart), 200 with it", async () => {
+    const { stack, fns } = session;
+    const { caller, api } = stack.clerk.seedMachines;
+    const jwt = await stack.clerk.machineAuth.mintM2MToken({ machineId: caller.id, format: "jwt" });
+    const headers = { authorization: `Bearer ${jwt}` };
+    expect((await fns.call("protected", { headers })).status).toBe(401);
+    expect(fns.logs().at(-1)?.reason).toBe("machine-token-not-scoped");
+    const named = await sourceHost.start({
+      ...stack.env,
+      CLERK_MACHINE_SECRET_KEY: api.secretKey,
+      CLERK_MACHINE_ID: api.id,
+    });
+    try {
+      expect((await named.call("protected", { headers })).status).toBe(200);
+    } finally {
+      await named.close();
     }
   });
 });

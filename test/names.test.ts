@@ -1,9 +1,10 @@
 // update-user's names: text a person could type, counted as Clerk counts it (UTF-16 code units, like
 // the Clerk stand-in), each problem named in its issue, refused before any Backend API call.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Host, type Running, sourceHost } from "./support/hosts.ts";
+import { beforeEach, describe, expect, it } from "vitest";
+import { Name } from "../shared/name.ts";
+import { useFunctions } from "./support/fixture.ts";
+import { type Host, sourceHost } from "./support/hosts.ts";
 import { denoHost, nodeBundleHost } from "./support/process-hosts.ts";
-import { type Stack, startStack } from "./support/stack.ts";
 
 const ALICE = "user_alice";
 
@@ -43,26 +44,15 @@ const ACCEPTED: [string, string, string][] = [
 ];
 
 function names(host: Host): void {
-  let stack: Stack;
-  let fns: Running;
-  let token: string;
-  beforeAll(async () => {
-    stack = await startStack();
-    fns = await host.start({ ...stack.env, CLERK_JWT_KEY: stack.clerk.jwtKeyPem });
-    token = await stack.clerk.mintSessionToken({ userId: ALICE, ttlSeconds: 3600 });
-  });
-  afterAll(async () => {
-    await fns?.close();
-    await stack?.close();
-  });
+  const session = useFunctions({ host, mode: "networkless" });
   beforeEach(() => {
-    stack.resetCalls();
-    stack.clerk.users.get(ALICE)!.first_name = "Alice";
+    session.stack.resetCalls();
+    session.stack.clerk.users.get(ALICE)!.first_name = "Alice";
   });
 
   const post = (body: string) =>
-    fns.call("update-user", {
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    session.fns.call("update-user", {
+      headers: { authorization: `Bearer ${session.token}`, "content-type": "application/json" },
       body,
     });
 
@@ -79,29 +69,45 @@ function names(host: Host): void {
       expect(issue.message).not.toMatch(/^Invalid input/);
     }
     expect(body.error.issues.map((i) => i.message).join("; ")).toMatch(msg);
-    expect(stack.clerkCalls()).toEqual([]);
-    expect(stack.clerk.users.get(ALICE)!.first_name).toBe("Alice");
+    expect(session.stack.clerkCalls()).toEqual([]);
+    expect(session.stack.clerk.users.get(ALICE)!.first_name).toBe("Alice");
   });
 
   it("a form body with a CR/LF in lastName → 422 contains a control character", async () => {
-    const res = await fns.call("update-user", {
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/x-www-form-urlencoded" },
+    const res = await session.fns.call("update-user", {
+      headers: {
+        authorization: `Bearer ${session.token}`,
+        "content-type": "application/x-www-form-urlencoded",
+      },
       body: "lastName=Smith%0D%0AInjected",
     });
     expect(res.status).toBe(422);
     const body = (await res.json()) as { error: { issues: { path: string[]; message: string }[] } };
     expect(body.error.issues).toEqual([{ path: ["lastName"], message: "contains a control character" }]);
-    expect(stack.clerkCalls()).toEqual([]);
+    expect(session.stack.clerkCalls()).toEqual([]);
   });
 
   it.each(ACCEPTED)("firstName %s → 200, Clerk stores it", async (_n, sent, stored) => {
     const res = await post(JSON.stringify({ firstName: sent }));
     expect(res.status).toBe(200);
     expect(((await res.json()) as { user: { firstName: string } }).user.firstName).toBe(stored);
-    expect(stack.clerk.users.get(ALICE)!.first_name).toBe(stored);
+    expect(session.stack.clerk.users.get(ALICE)!.first_name).toBe(stored);
   });
 }
 
 describe("source", () => names(sourceHost));
 describe("Netlify bundles on Node", () => names(nodeBundleHost));
 describe("Supabase bundles under Deno", () => names(denoHost));
+
+describe("names a person can type: blank-looking names", () => {
+  // Default-ignorable code points render as nothing; a name made only of them looks blank.
+  it.each([
+    ["soft hyphen + combining grapheme joiner", "\u00AD\u034F"],
+    ["Hangul filler", "\u3164"],
+    ["Arabic letter mark + left-to-right mark", "\u061C\u200E"],
+    ["variation selector", "\uFE0F"],
+    ["tag characters", "\u{E0041}\u{E0042}"],
+  ])("%s is refused", (_label, name) => {
+    expect(Name.safeParse(name).success).toBe(false);
+  });
+});

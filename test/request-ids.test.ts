@@ -1,10 +1,10 @@
 // Request ids: the response carries the caller's x-request-id when it is sane, else the platform's, else a
 // new one; the log line always keeps the platform's own id (Netlify's x-nf-request-id, Supabase's
 // sb-request-id), so an operator can match it with the platform's logs whatever the caller sends.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Host, type Running, sourceHost } from "./support/hosts.ts";
+import { describe, expect, it } from "vitest";
+import { useFunctions } from "./support/fixture.ts";
+import { type Host, sourceHost } from "./support/hosts.ts";
 import { denoHost, nodeBundleHost } from "./support/process-hosts.ts";
-import { type Stack, startStack } from "./support/stack.ts";
 
 const NF = "01JDKQ7V8Z3X9M2N4P6R8T0W2Y";
 const SB = "9b2c7e1a-4f3d-4e8a-b6c1-0d2e3f4a5b6c";
@@ -51,25 +51,15 @@ const CASES: Case[] = [
 ];
 
 function ids(host: Host): void {
-  let stack: Stack;
-  let fns: Running;
-  beforeAll(async () => {
-    stack = await startStack();
-    fns = await host.start({ ...stack.env, CLERK_JWT_KEY: stack.clerk.jwtKeyPem });
-  });
-  afterAll(async () => {
-    await fns?.close();
-    await stack?.close();
-  });
-
+  const session = useFunctions({ host, mode: "networkless" });
   it.each(CASES)("$name", async (c) => {
-    const res = await fns.call("protected", { headers: c.headers });
+    const res = await session.fns.call("protected", { headers: c.headers });
     const answered = res.headers.get("x-request-id")!;
     expect(answered).toMatch(typeof c.answered === "string" ? new RegExp(`^${c.answered}$`) : c.answered);
     expect(((await res.json()) as { error: { requestId: string } }).error.requestId).toBe(answered);
     // Lines arrive asynchronously from child processes.
-    await expect.poll(() => fns.logs().findLast((l) => l.requestId === answered)).toBeDefined();
-    const line = fns.logs().findLast((l) => l.requestId === answered)!;
+    await expect.poll(() => session.fns.logs().findLast((l) => l.requestId === answered)).toBeDefined();
+    const line = session.fns.logs().findLast((l) => l.requestId === answered)!;
     expect(line.platformRequestId).toBe(c.platform);
   });
 }

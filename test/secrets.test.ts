@@ -2,13 +2,14 @@
 // forged tokens, client-sent secrets, bad bodies, and upstream faults whose bodies are poisoned with
 // secret-looking strings — go through the functions in-process and as the Netlify bundles on Node; every
 // response (status, headers, body) and every line the process printed is scanned (scripts/lib/secrets.ts).
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { startBundleServer } from "../scripts/lib/bundle-server.ts";
 import { findSecrets, responseText } from "../scripts/lib/secrets.ts";
 import type { Fault } from "../scripts/stand-ins/http.ts";
+import { useFunctions } from "./support/fixture.ts";
 import { tamper } from "./support/forge.ts";
 import { buildRequest, type CallInit, type FunctionName, type Running, sourceHost } from "./support/hosts.ts";
-import { APP_ORIGIN, type Stack, startStack } from "./support/stack.ts";
+import { APP_ORIGIN, type Stack } from "./support/stack.ts";
 
 const MARKER = `leak-marker-${crypto.randomUUID()}`;
 /** What a compromised or confused upstream might put in an error body. */
@@ -277,17 +278,22 @@ const PROBES: Probe[] = [
 ];
 
 function secretsSuite(target: Target): void {
-  let stack: Stack;
-  let fns: Running;
   let lines: () => string[];
-  let alice: string;
   let exact: string[];
   let calls = 0;
+  const session = useFunctions({
+    host: {
+      name: target.name,
+      async start(env) {
+        const started = await target.start(env);
+        lines = started.lines;
+        return started.fns;
+      },
+    },
+  });
 
-  beforeAll(async () => {
-    stack = await startStack();
-    ({ fns, lines } = await target.start(stack.env));
-    alice = await stack.clerk.mintSessionToken({ userId: ALICE, ttlSeconds: 3600 });
+  beforeAll(() => {
+    const stack = session.stack;
     exact = [
       stack.clerk.secretKey,
       stack.clerk.supabaseJwtSecret,
@@ -297,22 +303,21 @@ function secretsSuite(target: Target): void {
       MARKER,
     ];
   });
-  afterAll(async () => {
-    await fns?.close();
-    await stack?.close();
-  });
 
   it.each(PROBES.map((p) => [`${p.fn}: ${p.name}`, p] as const))(
     "%s → nothing secret in the response",
     async (_t, p) => {
-      stack.resetCalls();
-      if (p.fault) (p.fault.service === "clerk" ? stack.clerk : stack.supabase).server.fault(p.fault.fault);
+      session.stack.resetCalls();
+      if (p.fault)
+        (p.fault.service === "clerk" ? session.stack.clerk : session.stack.supabase).server.fault(
+          p.fault.fault,
+        );
       // supabase-data remembers a session's template token: a fault on that call needs a new session.
       const token =
         p.fn === "supabase-data"
-          ? await stack.clerk.mintSessionToken({ userId: ALICE, ttlSeconds: 3600 })
-          : alice;
-      const res = await fns.call(p.fn, p.init({ alice: token, stack }));
+          ? await session.stack.clerk.mintSessionToken({ userId: ALICE, ttlSeconds: 3600 })
+          : session.token;
+      const res = await session.fns.call(p.fn, p.init({ alice: token, stack: session.stack }));
       calls++;
       // Upstream faults answer 502/503; a 500 would mean an unexpected exception.
       expect(res.status).not.toBe(500);
@@ -322,15 +327,15 @@ function secretsSuite(target: Target): void {
   );
 
   it("a JWKS failure with a poisoned body on a cold isolate → nothing secret in the response", async () => {
-    stack.resetCalls();
-    const cold = await target.start(stack.env);
+    session.stack.resetCalls();
+    const cold = await target.start(session.stack.env);
     try {
-      stack.clerk.server.fault({
+      session.stack.clerk.server.fault({
         path: "/v1/jwks",
         status: 500,
         body: clerkErrorBody("internal_clerk_error"),
       });
-      const res = await cold.fns.call("protected", { headers: bearer(alice) });
+      const res = await cold.fns.call("protected", { headers: bearer(session.token) });
       expect(res.status).toBe(502);
       expect(findSecrets(responseText(res.status, res.headers, await res.text()), { exact })).toEqual([]);
       await waitFor(() => cold.lines().some((l) => l.includes('"status":502')));
@@ -341,12 +346,12 @@ function secretsSuite(target: Target): void {
   });
 
   it("every line the functions printed is free of secrets, and there is one log line per request", async () => {
-    await waitFor(() => fns.logs().length >= calls);
-    expect(fns.logs()).toHaveLength(calls);
+    await waitFor(() => session.fns.logs().length >= calls);
+    expect(session.fns.logs()).toHaveLength(calls);
     expect(lines().length).toBeGreaterThanOrEqual(calls);
     for (const line of lines()) expect(findSecrets(line, { exact }), line).toEqual([]);
     // The scan is not vacuous: failures were logged with their reasons and upstream statuses.
-    const logged = JSON.stringify(fns.logs());
+    const logged = JSON.stringify(session.fns.logs());
     expect(logged).toContain("token-invalid-signature");
     expect(logged).toContain('"service":"supabase"');
   });

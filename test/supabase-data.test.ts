@@ -2,13 +2,13 @@
 // call per session (counted at the Clerk stand-in), ended sessions and missing templates, the public key
 // order and the refusal of keys that bypass Row Level Security (nothing reaches the Supabase stand-in),
 // and two users' requests interleaved on one isolate.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_SEED_USERS } from "../scripts/stand-ins/clerk.ts";
 import { selectRows } from "../shared/supabase.ts";
+import { type ExtraEnv, useFunctions, useStandIns } from "./support/fixture.ts";
 import { decodePart, signedWithOtherKey } from "./support/forge.ts";
 import { type Host, type Running, sourceHost } from "./support/hosts.ts";
 import { denoHost, nodeBundleHost } from "./support/process-hosts.ts";
-import { type Stack, startStack } from "./support/stack.ts";
 
 const ALICE = "user_alice";
 const BOB = "user_bob";
@@ -18,28 +18,19 @@ const TEMPLATE_CALL = /^POST \/v1\/sessions\/(sess_\w+)\/tokens\/supabase$/;
 
 type Row = { user_id: string };
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack({
-    clerk: {
-      users: [
-        ...DEFAULT_SEED_USERS,
-        { id: CAROL, firstName: "Carol", lastName: null, email: "c@example.com" },
-      ],
-    },
-  });
-});
-afterAll(async () => {
-  await stack?.close();
+const standIns = useStandIns({
+  clerk: {
+    users: [...DEFAULT_SEED_USERS, { id: CAROL, firstName: "Carol", lastName: null, email: "c@example.com" }],
+  },
 });
 beforeEach(() => {
-  stack.resetCalls();
-  stack.clerk.templateTtlSeconds = 60;
+  standIns.stack.resetCalls();
+  standIns.stack.clerk.templateTtlSeconds = 60;
 });
 
-const session = (userId = ALICE) => stack.clerk.mintSessionToken({ userId, ttlSeconds: 3600 });
+const session = (userId = ALICE) => standIns.stack.clerk.mintSessionToken({ userId, ttlSeconds: 3600 });
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
-const templateCalls = () => stack.clerkCalls().filter((c) => TEMPLATE_CALL.test(c));
+const templateCalls = () => standIns.stack.clerkCalls().filter((c) => TEMPLATE_CALL.test(c));
 const sidOf = (token: string) => decodePart(token, 1).sid as string;
 
 async function rowsOf(res: Response): Promise<Row[]> {
@@ -57,20 +48,19 @@ async function logFor(fns: Running, requestId: string | null): Promise<Record<st
   throw new Error(`no log line for ${requestId}`);
 }
 
-/** Starts `host` with the stack's environment plus `extra` (undefined deletes) for the enclosing describe. */
-function withHost(host: Host, extra: () => Record<string, string | undefined> = () => ({})) {
-  const running: { fns: Running } = {} as { fns: Running };
-  beforeAll(async () => {
+/** Starts `host` with the stand-ins' environment plus `extra` (undefined deletes) for the enclosing describe. */
+function withHost(host: Host, extra: () => ExtraEnv = () => ({})) {
+  return useFunctions({
+    host,
+    standIns,
+    users: [],
     // Each case names the keys it sets; the stack's own publishable key would otherwise win over them.
-    const keys = { SUPABASE_PUBLISHABLE_KEY: undefined, SUPABASE_ANON_KEY: stack.supabase.anonKey };
-    const env: Record<string, string | undefined> = { ...stack.env, ...keys, ...extra() };
-    for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
-    running.fns = await host.start(env as Record<string, string>);
+    env: (stack) => ({
+      SUPABASE_PUBLISHABLE_KEY: undefined,
+      SUPABASE_ANON_KEY: stack.supabase.anonKey,
+      ...extra(),
+    }),
   });
-  afterAll(async () => {
-    await running.fns?.close();
-  });
-  return running;
 }
 
 function suite(host: Host): void {
@@ -86,14 +76,14 @@ function suite(host: Host): void {
       }
       expect(templateCalls()).toEqual([`POST /v1/sessions/${sidOf(token)}/tokens/supabase`]);
       // The happy path never looks the session up.
-      expect(stack.clerkCalls()).toHaveLength(1);
-      expect(stack.supabaseCalls()).toHaveLength(10);
+      expect(standIns.stack.clerkCalls()).toHaveLength(1);
+      expect(standIns.stack.supabaseCalls()).toHaveLength(10);
     });
 
     it("10 concurrent first requests of one session → 1 template call", async () => {
       const token = await session();
       // Slow enough that every request arrives while the first fetch is under way.
-      stack.clerk.server.fault({ path: /\/tokens\/supabase$/, delayMs: 300, times: 1 });
+      standIns.stack.clerk.server.fault({ path: /\/tokens\/supabase$/, delayMs: 300, times: 1 });
       const answers = await Promise.all(
         Array.from({ length: 10 }, () => f.fns.call("supabase-data", bearer(token))),
       );
@@ -112,7 +102,7 @@ function suite(host: Host): void {
     });
 
     it("a template token with 10 s or less to live → fetched afresh on every request", async () => {
-      stack.clerk.templateTtlSeconds = 10;
+      standIns.stack.clerk.templateTtlSeconds = 10;
       const token = await session();
       for (let i = 0; i < 3; i++) await rowsOf(await f.fns.call("supabase-data", bearer(token)));
       expect(templateCalls()).toHaveLength(3);
@@ -120,7 +110,7 @@ function suite(host: Host): void {
 
     it("a failed template fetch is not remembered: the next request fetches again", async () => {
       const token = await session();
-      stack.clerk.server.fault({ path: /\/tokens\/supabase$/, status: 500, body: "{}", times: 1 });
+      standIns.stack.clerk.server.fault({ path: /\/tokens\/supabase$/, status: 500, body: "{}", times: 1 });
       expect((await f.fns.call("supabase-data", bearer(token))).status).toBe(502);
       await rowsOf(await f.fns.call("supabase-data", bearer(token)));
       await rowsOf(await f.fns.call("supabase-data", bearer(token)));
@@ -132,18 +122,18 @@ function suite(host: Host): void {
       await rowsOf(await f.fns.call("supabase-data", bearer(token)));
       const sid = sidOf(token);
       const forged = await signedWithOtherKey(token);
-      const expired = await stack.clerk.mintSessionToken({
+      const expired = await standIns.stack.clerk.mintSessionToken({
         userId: ALICE,
         sessionId: sid,
         now: Math.floor(Date.now() / 1000) - 3600,
         ttlSeconds: 60,
       });
-      stack.resetCalls();
+      standIns.stack.resetCalls();
       for (const bad of [forged, expired]) {
         expect((await f.fns.call("supabase-data", bearer(bad))).status).toBe(401);
       }
-      expect(stack.clerkCalls()).toEqual([]);
-      expect(stack.supabaseCalls()).toEqual([]);
+      expect(standIns.stack.clerkCalls()).toEqual([]);
+      expect(standIns.stack.supabaseCalls()).toEqual([]);
     });
   });
 
@@ -154,41 +144,46 @@ function suite(host: Host): void {
       "a session %s at Clerk → 401, the session looked up only on that path",
       async (status) => {
         const token = await session();
-        stack.clerk.endSession(sidOf(token), status);
+        standIns.stack.clerk.endSession(sidOf(token), status);
         const res = await f.fns.call("supabase-data", bearer(token));
         expect(res.status).toBe(401);
         expect(res.headers.get("www-authenticate")).toBe('Bearer realm="api", error="invalid_token"');
         expect(((await res.json()) as { error: { code: string } }).error.code).toBe("unauthorized");
-        expect(stack.clerkCalls()).toEqual([
+        expect(standIns.stack.clerkCalls()).toEqual([
           `POST /v1/sessions/${sidOf(token)}/tokens/supabase`,
           `GET /v1/sessions/${sidOf(token)}`,
         ]);
-        expect(stack.supabaseCalls()).toEqual([]);
+        expect(standIns.stack.supabaseCalls()).toEqual([]);
         expect(await logFor(f.fns, res.headers.get("x-request-id"))).toMatchObject({
           status: 401,
           reason: "session-ended",
         });
         // Replaying the session's last token costs Clerk nothing more: an ended session stays ended.
-        stack.resetCalls();
+        standIns.stack.resetCalls();
         for (let i = 0; i < 3; i++) {
           expect((await f.fns.call("supabase-data", bearer(token))).status).toBe(401);
         }
-        expect(stack.clerkCalls()).toEqual([]);
+        expect(standIns.stack.clerkCalls()).toEqual([]);
       },
     );
 
     it("a user deleted at Clerk (its sessions removed) → 401", async () => {
       const token = await session(CAROL);
-      stack.clerk.deleteUser(CAROL);
+      standIns.stack.clerk.deleteUser(CAROL);
       const res = await f.fns.call("supabase-data", bearer(token));
       expect(res.status).toBe(401);
-      expect(stack.supabaseCalls()).toEqual([]);
+      expect(standIns.stack.supabaseCalls()).toEqual([]);
     });
 
     it("Clerk failing on the session look-up → 502, not a sign-out", async () => {
       const token = await session();
-      stack.clerk.endSession(sidOf(token));
-      stack.clerk.server.fault({ method: "GET", path: /^\/v1\/sessions\/[^/]+$/, status: 500, body: "{}" });
+      standIns.stack.clerk.endSession(sidOf(token));
+      standIns.stack.clerk.server.fault({
+        method: "GET",
+        path: /^\/v1\/sessions\/[^/]+$/,
+        status: 500,
+        body: "{}",
+      });
       expect((await f.fns.call("supabase-data", bearer(token))).status).toBe(502);
     });
   });
@@ -201,11 +196,11 @@ function suite(host: Host): void {
       const res = await f.fns.call("supabase-data", bearer(token));
       expect(res.status).toBe(500);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe("server_misconfigured");
-      expect(stack.clerkCalls()).toEqual([
+      expect(standIns.stack.clerkCalls()).toEqual([
         `POST /v1/sessions/${sidOf(token)}/tokens/hasura`,
         `GET /v1/sessions/${sidOf(token)}`,
       ]);
-      expect(stack.supabaseCalls()).toEqual([]);
+      expect(standIns.stack.supabaseCalls()).toEqual([]);
       const line = await logFor(f.fns, res.headers.get("x-request-id"));
       expect(line.reason).toMatch(/CLERK_SUPABASE_TEMPLATE/);
     });
@@ -214,28 +209,30 @@ function suite(host: Host): void {
   describe("the public key: SUPABASE_PUBLISHABLE_KEY first", () => {
     // The other two are set too, the JSON one to a key the gateway refuses: only the first may be used.
     const f = withHost(host, () => ({
-      SUPABASE_PUBLISHABLE_KEY: stack.supabase.publishableKey,
+      SUPABASE_PUBLISHABLE_KEY: standIns.stack.supabase.publishableKey,
       SUPABASE_PUBLISHABLE_KEYS: JSON.stringify({ default: "sb_publishable_not_this_one" }),
     }));
 
     it("→ 200, the key only in apikey, the user's token as the bearer", async () => {
       const rows = await rowsOf(await f.fns.call("supabase-data", bearer(await session(BOB))));
       expect(rows.every((r) => r.user_id === BOB)).toBe(true);
-      const sent = stack.supabase.server.requests[0]!;
-      expect(sent.headers.apikey).toBe(stack.supabase.publishableKey);
+      const sent = standIns.stack.supabase.server.requests[0]!;
+      expect(sent.headers.apikey).toBe(standIns.stack.supabase.publishableKey);
       expect(sent.headers.authorization).toMatch(/^Bearer eyJ/);
     });
   });
 
   describe("the public key: the default of SUPABASE_PUBLISHABLE_KEYS before the legacy anon key", () => {
     const f = withHost(host, () => ({
-      SUPABASE_PUBLISHABLE_KEYS: JSON.stringify({ default: stack.supabase.publishableKey }),
+      SUPABASE_PUBLISHABLE_KEYS: JSON.stringify({ default: standIns.stack.supabase.publishableKey }),
     }));
 
     it("→ 200 with the publishable key", async () => {
       const rows = await rowsOf(await f.fns.call("supabase-data", bearer(await session())));
       expect(rows.every((r) => r.user_id === ALICE)).toBe(true);
-      expect(stack.supabase.server.requests[0]!.headers.apikey).toBe(stack.supabase.publishableKey);
+      expect(standIns.stack.supabase.server.requests[0]!.headers.apikey).toBe(
+        standIns.stack.supabase.publishableKey,
+      );
     });
   });
 
@@ -248,8 +245,8 @@ function suite(host: Host): void {
           const res = await f.fns.call("supabase-data", bearer(await session()));
           expect(res.status).toBe(500);
           expect(((await res.json()) as { error: { code: string } }).error.code).toBe("server_misconfigured");
-          expect(stack.clerkCalls()).toEqual([]);
-          expect(stack.supabaseCalls()).toEqual([]);
+          expect(standIns.stack.clerkCalls()).toEqual([]);
+          expect(standIns.stack.supabaseCalls()).toEqual([]);
           const line = await logFor(f.fns, res.headers.get("x-request-id"));
           expect(line.reason).toMatch(/bypasses Row Level Security/);
           expect(JSON.stringify(f.fns.logs())).not.toContain(secret());
@@ -260,19 +257,19 @@ function suite(host: Host): void {
 
     refused(
       "an sb_secret_ key as SUPABASE_PUBLISHABLE_KEY",
-      () => ({ SUPABASE_PUBLISHABLE_KEY: stack.supabase.secretKey }),
-      () => stack.supabase.secretKey,
+      () => ({ SUPABASE_PUBLISHABLE_KEY: standIns.stack.supabase.secretKey }),
+      () => standIns.stack.supabase.secretKey,
     );
     refused(
       "the legacy service_role JWT as SUPABASE_ANON_KEY",
-      () => ({ SUPABASE_ANON_KEY: stack.supabase.serviceRoleKey }),
-      () => stack.supabase.serviceRoleKey,
+      () => ({ SUPABASE_ANON_KEY: standIns.stack.supabase.serviceRoleKey }),
+      () => standIns.stack.supabase.serviceRoleKey,
     );
     if (host === sourceHost) {
       refused(
         "an sb_secret_ key as the default of SUPABASE_PUBLISHABLE_KEYS",
-        () => ({ SUPABASE_PUBLISHABLE_KEYS: JSON.stringify({ default: stack.supabase.secretKey }) }),
-        () => stack.supabase.secretKey,
+        () => ({ SUPABASE_PUBLISHABLE_KEYS: JSON.stringify({ default: standIns.stack.supabase.secretKey }) }),
+        () => standIns.stack.supabase.secretKey,
       );
     }
   });
@@ -296,8 +293,8 @@ function suite(host: Host): void {
       it("→ 500 server_misconfigured naming what to set, no upstream call", async () => {
         const res = await f.fns.call("supabase-data", bearer(await session()));
         expect(res.status).toBe(500);
-        expect(stack.clerkCalls()).toEqual([]);
-        expect(stack.supabaseCalls()).toEqual([]);
+        expect(standIns.stack.clerkCalls()).toEqual([]);
+        expect(standIns.stack.supabaseCalls()).toEqual([]);
         expect((await logFor(f.fns, res.headers.get("x-request-id"))).reason).toMatch(reason);
       });
     });
@@ -311,8 +308,8 @@ function suite(host: Host): void {
       const users = [ALICE, BOB, ALICE, BOB];
       const tokens = await Promise.all(users.map((u) => session(u)));
       // Answers trail the requests, so every query and template fetch overlaps others of the other user.
-      stack.supabase.server.fault({ path: "/rest/v1/tasks", delayMs: 50 });
-      stack.clerk.server.fault({ path: /\/tokens\/supabase$/, delayMs: 50 });
+      standIns.stack.supabase.server.fault({ path: "/rest/v1/tasks", delayMs: 50 });
+      standIns.stack.clerk.server.fault({ path: /\/tokens\/supabase$/, delayMs: 50 });
       const calls = Array.from({ length: 40 }, (_, i) => ({ user: users[i % 4]!, token: tokens[i % 4]! }));
       const answers = await Promise.all(
         calls.map(async (c) => ({
@@ -331,16 +328,22 @@ function suite(host: Host): void {
 
 describe("what the key guard prevents (the query layer alone, as the function would run it)", () => {
   it("a secret key with alice's template token reads bob's rows through the gateway", async () => {
-    const sid = stack.clerk.createSession(ALICE);
-    const res = await fetch(`${stack.clerk.url}/v1/sessions/${sid}/tokens/supabase`, {
+    const sid = standIns.stack.clerk.createSession(ALICE);
+    const res = await fetch(`${standIns.stack.clerk.url}/v1/sessions/${sid}/tokens/supabase`, {
       method: "POST",
-      headers: { authorization: `Bearer ${stack.clerk.secretKey}` },
+      headers: { authorization: `Bearer ${standIns.stack.clerk.secretKey}` },
     });
     const { jwt } = (await res.json()) as { jwt: string };
-    const query = { url: stack.supabase.url, accessToken: jwt, table: "tasks", limit: 50, timeoutMs: 1500 };
-    const asUser = (await selectRows({ ...query, key: stack.supabase.publishableKey })) as Row[];
+    const query = {
+      url: standIns.stack.supabase.url,
+      accessToken: jwt,
+      table: "tasks",
+      limit: 50,
+      timeoutMs: 1500,
+    };
+    const asUser = (await selectRows({ ...query, key: standIns.stack.supabase.publishableKey })) as Row[];
     expect(asUser.every((r) => r.user_id === ALICE)).toBe(true);
-    const leaked = (await selectRows({ ...query, key: stack.supabase.secretKey })) as Row[];
+    const leaked = (await selectRows({ ...query, key: standIns.stack.supabase.secretKey })) as Row[];
     expect(leaked.some((r) => r.user_id === BOB)).toBe(true);
   });
 });

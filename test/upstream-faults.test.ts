@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { findSecrets, responseText } from "../scripts/lib/secrets.ts";
 import type { Fault } from "../scripts/stand-ins/http.ts";
+import { useFunctions } from "./support/fixture.ts";
 import type { CallInit, FunctionName, Host, Running } from "./support/hosts.ts";
 import { denoHost, nodeBundleHost } from "./support/process-hosts.ts";
-import { type Stack, startStack } from "./support/stack.ts";
 
 const TIMEOUT_MS = 1500;
 /** Put in every fault body: if it reaches a response, the function echoed upstream text. */
@@ -230,38 +230,29 @@ async function callTimed(fns: Running, fn: FunctionName, init: CallInit) {
 }
 
 function faults(host: Host): void {
-  let stack: Stack;
-  let fns: Running;
-  let alice: string;
-  beforeAll(async () => {
-    stack = await startStack();
-    fns = await host.start(stack.env);
-    alice = await stack.clerk.mintSessionToken({ userId: ALICE, ttlSeconds: 3600 });
-  });
-  afterAll(async () => {
-    await fns?.close();
-    await stack?.close();
-  });
-  beforeEach(() => stack?.resetCalls());
+  const session = useFunctions({ host });
+  beforeEach(() => session.stack?.resetCalls());
 
   const run = async (c: FaultCase) => {
-    (c.service === "clerk" ? stack.clerk : stack.supabase).server.fault(c.fault);
+    (c.service === "clerk" ? session.stack.clerk : session.stack.supabase).server.fault(c.fault);
     // supabase-data remembers a session's template token: a fault on that call needs a new session.
     const token =
       c.fn === "supabase-data"
-        ? await stack.clerk.mintSessionToken({ userId: ALICE, ttlSeconds: 3600 })
-        : alice;
-    const { res, text } = await callTimed(fns, c.fn, requestFor(c.fn, token));
+        ? await session.stack.clerk.mintSessionToken({ userId: ALICE, ttlSeconds: 3600 })
+        : session.token;
+    const { res, text } = await callTimed(session.fns, c.fn, requestFor(c.fn, token));
     expect(res.status).toBe(c.status);
     const body = JSON.parse(text) as { error: { code: string; requestId: string } };
     expect(body.error.code).toBe(c.code);
     expect(body.error.requestId).toBe(res.headers.get("x-request-id"));
     if (c.retryAfter !== undefined) expect(res.headers.get("retry-after")).toBe(c.retryAfter);
-    if (c.noSupabaseCall && c.fn === "supabase-data") expect(stack.supabaseCalls()).toEqual([]);
+    if (c.noSupabaseCall && c.fn === "supabase-data") expect(session.stack.supabaseCalls()).toEqual([]);
     // One attempt: neither the SDK nor postgrest-js retried behind the function's back. Deno's fetch
     // (hyper) itself resends a request once when a reused keep-alive connection closes unanswered, even a
     // POST/PATCH; that is the runtime's, not the function's, and still inside the deadline.
-    const hits = (c.service === "clerk" ? stack.clerk : stack.supabase).server.requests.filter(
+    const hits = (
+      c.service === "clerk" ? session.stack.clerk : session.stack.supabase
+    ).server.requests.filter(
       (r) =>
         (!c.fault.method || r.method === c.fault.method) &&
         (typeof c.fault.path === "string" ? r.path === c.fault.path : c.fault.path.test(r.path)),
@@ -276,7 +267,7 @@ function faults(host: Host): void {
     // Two fresh hosts: eight cold key stores, one per case (a failure is remembered for a 5 s backoff).
     let cold: Running[] = [];
     beforeAll(async () => {
-      cold = await Promise.all([host.start(stack.env), host.start(stack.env)]);
+      cold = await Promise.all([host.start(session.stack.env), host.start(session.stack.env)]);
     });
     afterAll(async () => {
       await Promise.all(cold.map((c) => c.close()));
@@ -313,12 +304,12 @@ function faults(host: Host): void {
     });
 
     const runCold = async (c: ColdCase) => {
-      stack.clerk.server.fault({ path: "/v1/jwks", ...c.fault });
-      const { res, text } = await callTimed(cold[c.on]!, c.fn, requestFor(c.fn, alice));
+      session.stack.clerk.server.fault({ path: "/v1/jwks", ...c.fault });
+      const { res, text } = await callTimed(cold[c.on]!, c.fn, requestFor(c.fn, session.token));
       expect(res.status).toBe(c.status);
       expect(JSON.parse(text).error.code).toBe(c.code);
       expect(res.headers.get("retry-after")).toBe(c.retryAfter);
-      expect(stack.clerkCalls()).toEqual([]);
+      expect(session.stack.clerkCalls()).toEqual([]);
     };
     it.each(COLD)("$fn: JWKS $name → $status $code", (c) => runCold(c));
   });
@@ -332,8 +323,8 @@ function faults(host: Host): void {
         SUPABASE_URL: "http://supabase.invalid",
       };
       [jwks, networkless] = await Promise.all([
-        host.start({ ...stack.env, ...unresolvable }),
-        host.start({ ...stack.env, ...unresolvable, CLERK_JWT_KEY: stack.clerk.jwtKeyPem }),
+        host.start({ ...session.stack.env, ...unresolvable }),
+        host.start({ ...session.stack.env, ...unresolvable, CLERK_JWT_KEY: session.stack.clerk.jwtKeyPem }),
       ]);
     });
     afterAll(async () => {
@@ -341,7 +332,7 @@ function faults(host: Host): void {
     });
 
     it("a cold JWKS fetch → 502 upstream_unavailable, quickly", async () => {
-      const { res, text } = await callTimed(jwks, "protected", requestFor("protected", alice));
+      const { res, text } = await callTimed(jwks, "protected", requestFor("protected", session.token));
       expect(res.status).toBe(502);
       expect(JSON.parse(text).error.code).toBe("upstream_unavailable");
     });
@@ -349,7 +340,7 @@ function faults(host: Host): void {
     it.each(["current-user", "supabase-data", "update-user"] as const)(
       "networkless %s → 502 upstream_unavailable, quickly",
       async (fn) => {
-        const { res, text } = await callTimed(networkless, fn, requestFor(fn, alice));
+        const { res, text } = await callTimed(networkless, fn, requestFor(fn, session.token));
         expect(res.status).toBe(502);
         expect(JSON.parse(text).error.code).toBe("upstream_unavailable");
       },
@@ -360,10 +351,10 @@ function faults(host: Host): void {
     let native: Running;
     beforeAll(async () => {
       native = await host.start({
-        ...stack.env,
+        ...session.stack.env,
         SUPABASE_URL: "http://supabase.invalid",
         CLERK_SUPABASE_TEMPLATE: "none",
-        CLERK_JWT_KEY: stack.clerk.jwtKeyPem,
+        CLERK_JWT_KEY: session.stack.clerk.jwtKeyPem,
       });
     });
     afterAll(async () => {
@@ -371,10 +362,14 @@ function faults(host: Host): void {
     });
 
     it("supabase-data → 502 upstream_unavailable, quickly, without calling Clerk", async () => {
-      const { res, text } = await callTimed(native, "supabase-data", requestFor("supabase-data", alice));
+      const { res, text } = await callTimed(
+        native,
+        "supabase-data",
+        requestFor("supabase-data", session.token),
+      );
       expect(res.status).toBe(502);
       expect(JSON.parse(text).error.code).toBe("upstream_unavailable");
-      expect(stack.clerkCalls()).toEqual([]);
+      expect(session.stack.clerkCalls()).toEqual([]);
     });
   });
 }

@@ -2,7 +2,7 @@
 // sends as `Clerk-API-Version`. It covers what this project touches: JWKS, get/update a user, create a
 // session, session tokens and the "supabase" JWT template, and machine authentication (machines, M2M
 // tokens, API keys, OAuth access tokens: clerk-machines.ts). Response bodies follow the published OpenAPI
-// spec (test/fixtures/clerk/clerk-bapi-2026-05-12.yml); test/stand-ins/clerk.test.ts validates them against
+// spec (test/fixtures/clerk/clerk-bapi-2026-05-12.yml); test/tooling/stand-ins/clerk.test.ts validates them against
 // it and drives the stand-in with the real SDK. Runs under Node 24 (type stripping) and Deno.
 // Users, sessions, signing and routes are in the clerk-*.ts modules beside this one.
 import { randomId } from "./bapi.ts";

@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe } from "vitest";
+import { describe } from "vitest";
+import { type Mode, useFunctions } from "./fixture.ts";
 import { type Host, type Running, sourceHost } from "./hosts.ts";
-import { type Stack, startStack } from "./stack.ts";
+import type { Stack } from "./stack.ts";
 
-export type Mode = "jwks" | "networkless";
+export type { Mode };
 
 export interface ModeContext {
   stack(): Stack;
@@ -15,26 +16,11 @@ export interface ModeContext {
 export function forEachMode(body: (mode: Mode, ctx: ModeContext) => void, host: Host = sourceHost): void {
   for (const mode of ["jwks", "networkless"] as const) {
     describe(`${mode} mode`, () => {
-      let stack: Stack;
-      let fns: Running;
-      let env: Record<string, string>;
-      beforeAll(async () => {
-        stack = await startStack();
-        env = mode === "networkless" ? { ...stack.env, CLERK_JWT_KEY: stack.clerk.jwtKeyPem } : stack.env;
-        fns = await host.start(env);
-      });
-      afterAll(async () => {
-        await fns?.close();
-        await stack?.close();
-      });
+      const fixture = useFunctions({ host, mode, users: [] });
       body(mode, {
-        stack: () => stack,
-        fns: () => fns,
-        async restart(extra = {}) {
-          await fns.close();
-          fns = await host.start({ ...env, ...extra });
-          return fns;
-        },
+        stack: () => fixture.stack,
+        fns: () => fixture.fns,
+        restart: (extra) => fixture.restart(extra),
       });
     });
   }

@@ -2,6 +2,7 @@
 // it asynchronously), send raw HTTP that fetch cannot (repeated headers), run work with bounded
 // concurrency, and forge tokens with arbitrary headers under an attacker's key.
 import { request } from "node:http";
+import { connect } from "node:net";
 import { exportJWK, generateKeyPair, type JWTHeaderParameters, SignJWT } from "jose";
 import type { Running } from "./hosts.ts";
 
@@ -51,6 +52,22 @@ export function rawRequest(
     req.end(opts.body);
   });
 }
+
+/** One request written as raw bytes to 127.0.0.1:`port` (a Host header fetch() would never send); the raw answer. */
+export function rawSocket(port: number, head: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1", () => socket.write(head));
+    let data = "";
+    socket.on("data", (chunk) => {
+      data += chunk.toString("latin1");
+    });
+    socket.on("end", () => resolve(data));
+    socket.on("error", reject);
+  });
+}
+
+/** The first line of a raw answer, e.g. "HTTP/1.1 400 Bad Request". */
+export const statusLine = (res: string) => res.split("\r\n", 1)[0];
 
 /** Runs `work` over `items` with at most `limit` in flight; results keep the items' order. */
 export async function inPool<T, R>(items: T[], limit: number, work: (item: T, i: number) => Promise<R>) {

@@ -6,14 +6,14 @@ import { resolve } from "node:path";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { describe, expect, it } from "vitest";
 import * as z from "zod/mini";
-import { Limit } from "../functions/supabase-data.ts";
-import { UpdateUserBody } from "../functions/update-user.ts";
-import { FUNCTION_NAMES, loadFunctions } from "../scripts/lib/functions.ts";
-import { loadOpenApiDocument } from "../scripts/openapi.ts";
-import { tryItSite } from "../scripts/try-it.ts";
-import { ErrorCode } from "../shared/errors.ts";
-import type { DefinedFunction } from "../shared/handler.ts";
-import { expectDocumented } from "./support/openapi.ts";
+import { Limit } from "../../functions/supabase-data.ts";
+import { UpdateUserBody } from "../../functions/update-user.ts";
+import { FUNCTION_NAMES, loadFunctions } from "../../scripts/lib/functions.ts";
+import { loadOpenApiDocument } from "../../scripts/openapi.ts";
+import { tryItSite } from "../../scripts/try-it.ts";
+import { ErrorCode } from "../../shared/errors.ts";
+import type { DefinedFunction } from "../../shared/handler.ts";
+import { expectDocumented } from "../support/openapi.ts";
 
 type Doc = {
   paths: Record<
@@ -23,7 +23,7 @@ type Doc = {
   components: { schemas: Record<string, { properties?: Record<string, unknown> }>; securitySchemes: object };
 };
 const doc = (await loadOpenApiDocument()) as Doc;
-const root = resolve(import.meta.dirname, "..");
+const root = resolve(import.meta.dirname, "../..");
 
 describe("openapi.json", () => {
   it("is a valid OpenAPI 3.1 document", async () => {
@@ -97,7 +97,7 @@ describe("openapi.json", () => {
 
   it("reads each function's accepted token types and method from its own declaration", async () => {
     for (const fn of FUNCTION_NAMES) {
-      const { definition } = (await import(`../functions/${fn}.ts`)).default as DefinedFunction;
+      const { definition } = (await import(`../../functions/${fn}.ts`)).default as DefinedFunction;
       expect(
         (doc.paths[`/api/${fn}`]![definition.method.toLowerCase()] as { summary?: string }).summary,
       ).toBe(definition.summary);

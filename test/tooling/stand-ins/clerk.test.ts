@@ -10,9 +10,9 @@ import addFormats from "ajv-formats";
 import { createLocalJWKSet, decodeProtectedHeader, importSPKI, type JSONWebKeySet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { type ClerkStandIn, startClerkStandIn } from "../../scripts/stand-ins/clerk.ts";
+import { type ClerkStandIn, startClerkStandIn } from "../../../scripts/stand-ins/clerk.ts";
 
-const specUrl = new URL("../fixtures/clerk/clerk-bapi-2026-05-12.yml", import.meta.url);
+const specUrl = new URL("../../fixtures/clerk/clerk-bapi-2026-05-12.yml", import.meta.url);
 const spec = parse(readFileSync(specUrl, "utf8"));
 
 /** OpenAPI 3.0 → JSON Schema: `nullable` becomes a null alternative, `discriminator` (a hint) goes. */

@@ -2,12 +2,11 @@
 // (behind Supabase's /functions/v1/<name> URLs), and against a broken deployment it must fail on.
 import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isFunctionName } from "../scripts/lib/functions.ts";
-import { type StandInServer, serve } from "../scripts/stand-ins/http.ts";
-import type { Running } from "./support/hosts.ts";
-import { type NpmStart, smoke, startNpmStart } from "./support/npm-start.ts";
-import { denoHost, nodeBundleHost } from "./support/process-hosts.ts";
-import { type Stack, startStack } from "./support/stack.ts";
+import { isFunctionName } from "../../scripts/lib/functions.ts";
+import { type StandInServer, serve } from "../../scripts/stand-ins/http.ts";
+import { useFunctions } from "../support/fixture.ts";
+import { type NpmStart, smoke, startNpmStart } from "../support/npm-start.ts";
+import { denoHost, nodeBundleHost } from "../support/process-hosts.ts";
 
 describe("smoke against npm start (stand-ins, no keys)", () => {
   let started: NpmStart;
@@ -62,18 +61,15 @@ describe("smoke against npm start (stand-ins, no keys)", () => {
 });
 
 describe("smoke against the Supabase bundles under Deno (--target supabase)", () => {
-  let stack: Stack;
-  let fns: Running;
+  const session = useFunctions({ host: denoHost, users: [] });
   let gateway: StandInServer;
 
   beforeAll(async () => {
-    stack = await startStack();
-    fns = await denoHost.start(stack.env);
     // Supabase's gateway: /functions/v1/<name> → the function's own server.
     gateway = await serve(async (req, body) => {
       const name = new URL(req.url).pathname.replace("/functions/v1/", "");
       if (!isFunctionName(name)) return new Response("Not Found", { status: 404 });
-      const target = new URL(fns.urlFor(name));
+      const target = new URL(session.fns.urlFor(name));
       target.search = new URL(req.url).search;
       const hasBody = req.method !== "GET" && req.method !== "HEAD";
       return fetch(target, {
@@ -86,16 +82,14 @@ describe("smoke against the Supabase bundles under Deno (--target supabase)", ()
   });
   afterAll(async () => {
     await gateway?.close();
-    await fns?.close();
-    await stack?.close();
   });
 
   it("passes, with a token minted through the Backend API", async () => {
     const run = await smoke(
       ["--base-url", gateway.url, "--target", "supabase", "--origin", "http://localhost:8888"],
       {
-        CLERK_SECRET_KEY: stack.clerk.secretKey,
-        CLERK_API_URL: stack.clerk.url,
+        CLERK_SECRET_KEY: session.stack.clerk.secretKey,
+        CLERK_API_URL: session.stack.clerk.url,
         SMOKE_USER_ID: "user_bob",
       },
     );
@@ -105,24 +99,12 @@ describe("smoke against the Supabase bundles under Deno (--target supabase)", ()
 });
 
 describe("smoke against a broken deployment", () => {
-  let stack: Stack;
-  let fns: Running;
-
-  beforeAll(async () => {
-    stack = await startStack();
-    // Misconfigured: Supabase points at nothing listening.
-    fns = await nodeBundleHost.start({ ...stack.env, SUPABASE_URL: "http://127.0.0.1:9" });
-  });
-  afterAll(async () => {
-    await fns?.close();
-    await stack?.close();
-  });
+  // Misconfigured: Supabase points at nothing listening.
+  const session = useFunctions({ host: nodeBundleHost, env: { SUPABASE_URL: "http://127.0.0.1:9" } });
 
   it("exits non-zero and names the failing row", async () => {
-    const base = new URL(fns.urlFor("protected")).origin;
-    const run = await smoke(["--base-url", base], {
-      SMOKE_SESSION_TOKEN: await stack.clerk.mintSessionToken({ userId: "user_alice", ttlSeconds: 600 }),
-    });
+    const base = new URL(session.fns.urlFor("protected")).origin;
+    const run = await smoke(["--base-url", base], { SMOKE_SESSION_TOKEN: session.token });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/\| supabase-data signed in → 200 \| 502 \| \d+ \| FAIL/);
     expect(run.stdout).toMatch(/\| protected signed in → 200 \| 200 \| \d+ \| pass/);

@@ -3,8 +3,8 @@
 import { createClient } from "@supabase/supabase-js";
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type StandInServer, serve } from "../../scripts/stand-ins/http.ts";
-import { type SupabaseStandIn, startSupabaseStandIn } from "../../scripts/stand-ins/supabase.ts";
+import { type StandInServer, serve } from "../../../scripts/stand-ins/http.ts";
+import { type SupabaseStandIn, startSupabaseStandIn } from "../../../scripts/stand-ins/supabase.ts";
 
 const JWT_SECRET = "super-secret-jwt-token-with-at-least-32-characters-long";
 const CLERK_ISSUER = "https://clerk.stand-in.test";

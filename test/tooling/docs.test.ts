@@ -3,10 +3,10 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BENCH_MARKERS, BENCHMARK_DOC } from "../scripts/bench/doc.ts";
-import { configurationDoc, renderVariableTable } from "../scripts/docs.ts";
-import { ROOT } from "../scripts/lib/paths.ts";
-import { VARIABLES } from "../shared/config.ts";
+import { BENCH_MARKERS, BENCHMARK_DOC } from "../../scripts/bench/doc.ts";
+import { configurationDoc, renderVariableTable } from "../../scripts/docs.ts";
+import { ROOT } from "../../scripts/lib/paths.ts";
+import { VARIABLES } from "../../shared/config.ts";
 
 const DOCS = join(ROOT, "docs");
 const pages = [

@@ -9,14 +9,14 @@ import {
   replayTrips,
   resetTrips,
   setDistance,
-} from "../scripts/bench/distance.ts";
-import { BENCH_MARKERS } from "../scripts/bench/doc.ts";
-import { benchGoals } from "../scripts/bench/goals.ts";
-import type { LatencyResult } from "../scripts/bench/latency.ts";
-import { mintM2M } from "../scripts/bench/m2m.ts";
-import type { VariantSummary } from "../scripts/bench/warm-load.ts";
-import { replaceMarked } from "../scripts/lib/markers.ts";
-import { type StandIns, startStandIns } from "../scripts/lib/stand-ins.ts";
+} from "../../scripts/bench/distance.ts";
+import { BENCH_MARKERS } from "../../scripts/bench/doc.ts";
+import { benchGoals } from "../../scripts/bench/goals.ts";
+import type { LatencyResult } from "../../scripts/bench/latency.ts";
+import { mintM2M } from "../../scripts/bench/m2m.ts";
+import type { VariantSummary } from "../../scripts/bench/warm-load.ts";
+import { replaceMarked } from "../../scripts/lib/markers.ts";
+import { type StandIns, startStandIns } from "../../scripts/lib/stand-ins.ts";
 
 let stand: StandIns;
 beforeAll(async () => {

@@ -6,12 +6,12 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { zipFunctions } from "@netlify/zip-it-and-ship-it";
 import { describe, expect, it } from "vitest";
-import { budgetOf } from "../scripts/build.ts";
-import { FUNCTION_NAMES, loadFunctions } from "../scripts/lib/functions.ts";
+import { budgetOf } from "../../scripts/build.ts";
+import { FUNCTION_NAMES, loadFunctions } from "../../scripts/lib/functions.ts";
 
 const BUDGETS_KIB = Object.fromEntries((await loadFunctions()).map((fn) => [fn.name, budgetOf(fn)]));
 
-const root = resolve(import.meta.dirname, "..");
+const root = resolve(import.meta.dirname, "../..");
 const read = (path: string) => readFile(join(root, path), "utf8");
 const ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 

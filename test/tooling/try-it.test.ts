@@ -3,22 +3,22 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FUNCTION_NAMES } from "../scripts/lib/functions.ts";
-import { type SiteHandler, standInMode, tryItSite } from "../scripts/try-it.ts";
-import { type Stack, startStack } from "./support/stack.ts";
+import { FUNCTION_NAMES } from "../../scripts/lib/functions.ts";
+import { type LocalServer, serveFunctions } from "../../scripts/serve.ts";
+import { type SiteHandler, standInMode, tryItSite } from "../../scripts/try-it.ts";
+import { useStandIns } from "../support/fixture.ts";
+import { rawSocket, statusLine } from "../support/probe.ts";
 
 const ORIGIN = "http://localhost:8888";
 const post = (path: string, headers: Record<string, string> = { origin: ORIGIN }) =>
   new Request(`${ORIGIN}${path}`, { method: "POST", headers });
 
 describe("the try-it site", () => {
-  let stack: Stack;
+  const standIns = useStandIns();
   let site: SiteHandler;
-  beforeAll(async () => {
-    stack = await startStack();
-    site = tryItSite(standInMode(stack.env));
+  beforeAll(() => {
+    site = tryItSite(standInMode(standIns.stack.env));
   });
-  afterAll(() => stack?.close());
 
   it("serves the page, the sign-in page and the mode", async () => {
     const page = await site(new Request(`${ORIGIN}/`));
@@ -33,10 +33,10 @@ describe("the try-it site", () => {
   });
 
   it("signs in through the Clerk stand-in's Backend API and sets Clerk's cookies with a 60 s token", async () => {
-    stack.resetCalls();
+    standIns.stack.resetCalls();
     const res = await site(post("/__local/sign-in?user=user_bob"));
     expect(res.status).toBe(200);
-    expect(stack.clerkCalls()).toEqual([
+    expect(standIns.stack.clerkCalls()).toEqual([
       "POST /v1/sessions",
       expect.stringMatching(/^POST \/v1\/sessions\/sess_\w+\/tokens$/),
     ]);
@@ -67,11 +67,34 @@ describe("the try-it site", () => {
   });
 
   it("is no part of the function bundles", () => {
-    const root = resolve(import.meta.dirname, "..");
+    const root = resolve(import.meta.dirname, "../..");
     for (const fn of FUNCTION_NAMES) {
       for (const file of [`dist/netlify/${fn}.mjs`, `dist/supabase/functions/${fn}/index.js`]) {
         expect(readFileSync(resolve(root, file), "utf8")).not.toContain("__local");
       }
     }
+  });
+});
+
+describe("try-it local sign-in under DNS rebinding", () => {
+  const standIns = useStandIns();
+  let server: LocalServer;
+  beforeAll(async () => {
+    // The local host as npm start runs it, serving the page and its stand-in sign-in.
+    server = await serveFunctions({}, { site: tryItSite(standInMode(standIns.stack.env)) });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it("a page served under another host name that resolves to loopback cannot sign in", async () => {
+    const host = `attacker.example:${server.port}`;
+    const res = await rawSocket(
+      server.port,
+      `POST /__local/sign-in?user=user_alice HTTP/1.1\r\nHost: ${host}\r\nOrigin: http://${host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+    );
+    // Only the status line and a yes/no: a failure must not print the minted session token.
+    expect(statusLine(res)).not.toMatch(/ 200 /);
+    expect(/set-cookie: __session=/i.test(res)).toBe(false);
   });
 });

@@ -4,8 +4,8 @@
 // session rows.
 import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stopProcess } from "../scripts/lib/process.ts";
-import { type NpmStart, smoke, startNpmStart } from "./support/npm-start.ts";
+import { stopProcess } from "../../scripts/lib/process.ts";
+import { type NpmStart, smoke, startNpmStart } from "../support/npm-start.ts";
 
 describe("machine callers against npm start (stand-ins, no keys)", () => {
   let started: NpmStart;
