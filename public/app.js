@@ -58,9 +58,9 @@ async function post(path, body) {
     method: "POST",
     ...(body ? { headers: { "content-type": "application/json" }, body: JSON.stringify(body) } : {}),
   });
-  const body = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error(body.error ?? `${res.status}`);
-  return body;
+  const answer = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(answer.error ?? `${res.status}`);
+  return answer;
 }
 
 /** Like Clerk's getToken(): a token with some life left, refreshed through the local sign-in first. */

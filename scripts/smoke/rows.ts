@@ -78,7 +78,7 @@ export async function sessionRows(check: Check, fn: LoadedFunction, auth: Record
       `${fn.name} ${what} → ${want}`,
       fn.name,
       requestInit(d, auth, d.invalidExample),
-      status(want),
+      (res, body) => (refusedBy(d, res, body) ? undefined : status(want)(res, body)),
     );
   }
 }
