@@ -1,9 +1,17 @@
-import { type Accept, acceptance, authenticate, type SignedInAs, type SignedOut } from "./auth/index.ts";
+import {
+  type Accept,
+  acceptance,
+  authenticate,
+  clientAddress,
+  type SignedInAs,
+  type SignedOut,
+} from "./auth/index.ts";
 import { type Config, getConfig } from "./config.ts";
 import { corsHeaders, preflight } from "./cors.ts";
 import { ErrorCode, HttpError } from "./errors.ts";
 import { errorResponse, requestIdsFor, unauthorized } from "./http.ts";
 import { type RequestLog, writeLog } from "./log.ts";
+import { UpstreamBudget } from "./upstream.ts";
 
 export type Method = "GET" | "POST";
 
@@ -12,8 +20,9 @@ export interface RequestContext<A extends Accept = Accept> {
   requestId: string;
   /**
    * What is left of the request's upstream budget, so a function making two upstream calls still answers
-   * within one timeout. The clock starts at the first call to this (the first upstream call): the budget
-   * covers upstream calls, not the client's upload, which has its own limit (body.ts).
+   * within one timeout. Its clock runs during authentication's calls and from the first call to this (the
+   * function's first upstream call) on: the budget covers upstream calls, not the client's upload, which
+   * has its own limit (body.ts).
    */
   remainingMs(): number;
   /** Authenticate the request; the result is also noted in the log line. */
@@ -48,7 +57,7 @@ export function defineFunction<const A extends Accept>(def: FunctionDefinition<A
   const accepts = acceptance(def.accepts);
   const definition: Declaration<A> = { name: def.name, method: def.method, accepts: def.accepts };
 
-  const handler: WebHandler = async (req) => {
+  const handler: WebHandler = async (req, context) => {
     const started = performance.now();
     const { requestId, platformRequestId } = requestIdsFor(req);
     const log: RequestLog = { function: def.name, method: req.method, requestId, platformRequestId };
@@ -69,15 +78,15 @@ export function defineFunction<const A extends Accept>(def: FunctionDefinition<A
         });
       } else {
         let authResult: Promise<SignedInAs<A> | SignedOut> | undefined;
-        // The upstream deadline starts with the first upstream call, not on arrival: a slow upload is the
-        // client's time (the body has its own limit), never blamed on Clerk.
-        let upstreamStarted: number | undefined;
-        const remainingMs = () => {
-          upstreamStarted ??= performance.now();
-          return Math.max(0, upstreamStarted + cfg.upstreamTimeoutMs - performance.now());
-        };
+        // The budget is spent only in upstream calls: authentication's (a key fetch or a token verification)
+        // and the function's own from its first remainingMs() on, never on the client's upload in between.
+        const budget = new UpstreamBudget(cfg.upstreamTimeoutMs);
+        const remainingMs = () => budget.spendFromNow().remainingMs();
+        const client = clientAddress(req, context);
+        const authOpts = { accepts, remainingMs: () => budget.remainingMs(), client };
+        const authenticated = () => budget.during(() => authenticate(req, cfg, authOpts));
         const auth = () => {
-          authResult ??= authenticate(req, cfg, { accepts, remainingMs }).then((a) => {
+          authResult ??= authenticated().then((a) => {
             log.tokenType = a.tokenType;
             if (a.signedIn) {
               log.userId = a.userId;
