@@ -58,12 +58,13 @@ describe("deadlines: the JWKS fetch counts against the request's upstream budget
     const token = await stack.clerk.mintSessionToken({ userId: "user_alice", ttlSeconds: 3600 });
     stack.clerk.server.fault({ path: "/v1/jwks", delayMs: 800 });
     stack.clerk.server.fault({ path: "/v1/users/user_alice", delayMs: 800 });
-    const started = performance.now();
     const res = await fns.call("current-user", { headers: { authorization: `Bearer ${token}` } });
-    const elapsed = performance.now() - started;
-    // Today: 200 after ~1600 ms, twice the configured upstream deadline.
+    // Before: 200 after ~1600 ms, twice the configured upstream deadline. The key fetch and the lookup
+    // share one budget, so the lookup is cut short (or never begun) however fast this machine is.
     expect(res.status).toBe(504);
-    expect(elapsed).toBeLessThan(TIMEOUT_MS + 300);
+    await expect
+      .poll(() => stack.clerk.server.requests.filter((r) => r.path === "/v1/users/user_alice" && !r.aborted))
+      .toEqual([]);
   });
 });
 
