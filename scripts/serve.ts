@@ -114,7 +114,9 @@ export async function serveFunctions(
       return;
     }
     try {
-      await send(res, await handler(toRequest(inc, `http://${inc.headers.host ?? host}`)));
+      // The client's address, handed over as Netlify hands it to a function (`context.ip`).
+      const context = { ip: inc.socket.remoteAddress };
+      await send(res, await handler(toRequest(inc, `http://${inc.headers.host ?? host}`), context));
     } catch (err) {
       // The functions answer their own errors; reaching here is a bug in this server.
       console.error(err);

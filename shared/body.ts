@@ -52,7 +52,12 @@ async function readText(req: Request, limit: number): Promise<string> {
   } catch (err) {
     // Stop reading: the rest of a too-large or too-slow upload is never buffered.
     reader.cancel().catch(() => {});
-    throw err;
+    if (err instanceof HttpError) throw err;
+    // The stream itself failed: the client went away mid-upload (Node: "aborted", Deno: BadResource).
+    // Its fault, not ours: answered (to no one, most likely) and logged as a client error.
+    throw new HttpError(400, ErrorCode.BadRequest, "The request body was not received in full.", {
+      reason: "body-incomplete",
+    });
   } finally {
     clearTimeout(timer);
   }

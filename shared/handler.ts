@@ -4,6 +4,7 @@ import {
   acceptance,
   authenticate,
   checkRequirements,
+  clientAddress,
   judge,
   type RequirementsFor,
   refusal,
@@ -16,6 +17,7 @@ import { corsHeaders, preflight } from "./cors.ts";
 import { ErrorCode, HttpError } from "./errors.ts";
 import { errorResponse, requestIdsFor, unauthorized } from "./http.ts";
 import { type RequestLog, writeLog } from "./log.ts";
+import { UpstreamBudget } from "./upstream.ts";
 import { validate } from "./validation.ts";
 
 export type Method = "GET" | "POST";
@@ -46,8 +48,9 @@ export interface RequestContext<A extends Accept = Accept, B extends z.ZodMiniTy
   auth: SignedInAs<A>;
   /**
    * What is left of the request's upstream budget, so a function making two upstream calls still answers
-   * within one timeout. The clock starts at the first call to this (the first upstream call): the budget
-   * covers upstream calls, not the client's upload, which has its own limit (body.ts).
+   * within one timeout. Its clock runs during authentication's calls and from the first call to this (the
+   * function's first upstream call) on: the budget covers upstream calls, not the client's upload, which
+   * has its own limit (body.ts).
    */
   remainingMs(): number;
   /** The declared body, read (size and time limits) and validated: 400/408/413/415/422 otherwise. */
@@ -130,6 +133,7 @@ export function defineFunction<const A extends Accept, B extends z.ZodMiniType =
 
   const respond = async (
     req: Request,
+    context: unknown,
     cfg: Config,
     log: RequestLog,
     requestId: string,
@@ -140,14 +144,16 @@ export function defineFunction<const A extends Accept, B extends z.ZodMiniType =
         headers: { allow: allow.join(", ") },
       });
     }
-    // The upstream deadline starts with the first upstream call, not on arrival: a slow upload is the
-    // client's time (the body has its own limit), never blamed on Clerk.
-    let upstreamStarted: number | undefined;
-    const remainingMs = () => {
-      upstreamStarted ??= performance.now();
-      return Math.max(0, upstreamStarted + cfg.upstreamTimeoutMs - performance.now());
+    // The budget is spent only in upstream calls: authentication's (a key fetch or a token verification)
+    // and the function's own from its first remainingMs() on, never on the client's upload in between.
+    const budget = new UpstreamBudget(cfg.upstreamTimeoutMs);
+    const remainingMs = () => budget.spendFromNow().remainingMs();
+    const authOpts = {
+      accepts,
+      remainingMs: () => budget.remainingMs(),
+      client: clientAddress(req, context),
     };
-    const auth = await authenticate(req, cfg, { accepts, remainingMs });
+    const auth = await budget.during(() => authenticate(req, cfg, authOpts));
     log.tokenType = auth.tokenType;
     if (!auth.signedIn) {
       log.reason = auth.reason;
@@ -180,7 +186,7 @@ export function defineFunction<const A extends Accept, B extends z.ZodMiniType =
   };
 
   const named = (name: string): WebHandler => {
-    return async (req) => {
+    return async (req, context) => {
       const started = performance.now();
       const { requestId, platformRequestId } = requestIdsFor(req);
       const log: RequestLog = { function: name, method: req.method, requestId, platformRequestId };
@@ -192,7 +198,7 @@ export function defineFunction<const A extends Accept, B extends z.ZodMiniType =
           throw new HttpError(400, ErrorCode.BadRequest, "The request URL is not valid.");
         }
         config = getConfig();
-        res = await respond(req, config, log, requestId);
+        res = await respond(req, context, config, log, requestId);
       } catch (err) {
         res = toErrorResponse(err, requestId, log);
       }

@@ -51,14 +51,64 @@ export function upstreamHttpError(failure: UpstreamOutcome): HttpError {
 class Timeout extends Error {}
 
 /**
- * Runs an upstream call under the function's deadline. When it passes, the call is aborted, not just
- * abandoned: every fetch started inside (also @clerk/backend's own, see abort-scope.ts) is cancelled and
+ * A request's upstream budget, spent only while upstream calls may be in flight: a client still uploading
+ * its body is not Clerk's time, while every key fetch, verification and function call is. Overlapping
+ * calls spend it once (wall time while at least one is open).
+ */
+export class UpstreamBudget {
+  private spent = 0;
+  private open = 0;
+  private openedAt = 0;
+  private spending = false;
+  private readonly totalMs: number;
+  private readonly now: () => number;
+
+  constructor(totalMs: number, now: () => number = () => performance.now()) {
+    this.totalMs = totalMs;
+    this.now = now;
+  }
+
+  /** Counts the time `run` takes. */
+  async during<T>(run: () => Promise<T>): Promise<T> {
+    this.begin();
+    try {
+      return await run();
+    } finally {
+      if (--this.open === 0) this.spent += this.now() - this.openedAt;
+    }
+  }
+
+  /** Counts all time from now on (a function's own calls, which follow one another). */
+  spendFromNow(): this {
+    if (!this.spending) {
+      this.spending = true;
+      this.begin();
+    }
+    return this;
+  }
+
+  remainingMs(): number {
+    const running = this.open > 0 ? this.now() - this.openedAt : 0;
+    return Math.max(0, this.totalMs - this.spent - running);
+  }
+
+  private begin(): void {
+    if (this.open++ === 0) this.openedAt = this.now();
+  }
+}
+
+/**
+ * Runs an upstream call under the function's deadline; with less than a millisecond left it is not started
+ * at all. When the deadline passes, the call is aborted, not just abandoned: every fetch started inside (also @clerk/backend's own, see abort-scope.ts) is cancelled and
  * its connection closed, so a silent upstream cannot pile up sockets or apply a write after our 504.
  */
 export async function withDeadline<T>(
   timeoutMs: number,
   run: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
+  // A spent budget starts nothing: a call begun now would be aborted at once, yet a short write could
+  // still reach Clerk and land behind the 504.
+  if (!(timeoutMs >= 1)) throw new Timeout();
   const controller = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {

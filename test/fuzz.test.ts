@@ -26,6 +26,8 @@ const ERROR_CODES = new Set([
   "internal_error",
   "forbidden",
   "request_timeout",
+  // A form escape that is not UTF-8, or a body the client stopped sending.
+  "bad_request",
 ]);
 /** Requests per function and host: BATCH requests in flight per property run. */
 const BATCH = 25;

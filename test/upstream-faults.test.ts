@@ -1,6 +1,7 @@
 // Upstream faults test/behaviour.ts does not cover, on the built bundles (Node and Deno). Each answers
 // as a client can act on it (429 → 503 and Retry-After only if Clerk/Supabase sent one; other failures → 502;
-// unreachable → 502) within UPSTREAM_TIMEOUT_MS + 1 s, and nothing from an upstream body reaches the client.
+// unreachable → 502) without waiting for the deadline (a wait would be a 504), and nothing from an upstream
+// body reaches the client.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { findSecrets, responseText } from "../scripts/lib/secrets.ts";
 import type { Fault } from "../scripts/stand-ins/http.ts";
@@ -8,7 +9,6 @@ import { useFunctions } from "./support/fixture.ts";
 import type { CallInit, FunctionName, Host, Running } from "./support/hosts.ts";
 import { denoHost, nodeBundleHost } from "./support/process-hosts.ts";
 
-const TIMEOUT_MS = 1500;
 /** Put in every fault body: if it reaches a response, the function echoed upstream text. */
 const MARKER = `upstream-marker-${crypto.randomUUID()}`;
 const ALICE = "user_alice";
@@ -219,12 +219,11 @@ const requestFor = (fn: FunctionName, token: string): CallInit => ({
 });
 
 /** Calls `fn` and checks what every fault answer must satisfy; returns the response's status and body. */
-async function callTimed(fns: Running, fn: FunctionName, init: CallInit) {
-  const started = Date.now();
+async function callChecked(fns: Running, fn: FunctionName, init: CallInit) {
+  // No timing assertion: these faults answer at once, so a function that waited on one would show as a
+  // 504 in the status each case checks, and one that retried as a second hit at the stand-in.
   const res = await fns.call(fn, init);
   const text = await res.text();
-  const elapsed = Date.now() - started;
-  expect(elapsed).toBeLessThan(TIMEOUT_MS + 1000);
   expect(findSecrets(responseText(res.status, res.headers, text), { exact: [MARKER] })).toEqual([]);
   return { res, text };
 }
@@ -240,7 +239,7 @@ function faults(host: Host): void {
       c.fn === "supabase-data"
         ? await session.stack.clerk.mintSessionToken({ userId: ALICE, ttlSeconds: 3600 })
         : session.token;
-    const { res, text } = await callTimed(session.fns, c.fn, requestFor(c.fn, token));
+    const { res, text } = await callChecked(session.fns, c.fn, requestFor(c.fn, token));
     expect(res.status).toBe(c.status);
     const body = JSON.parse(text) as { error: { code: string; requestId: string } };
     expect(body.error.code).toBe(c.code);
@@ -305,7 +304,7 @@ function faults(host: Host): void {
 
     const runCold = async (c: ColdCase) => {
       session.stack.clerk.server.fault({ path: "/v1/jwks", ...c.fault });
-      const { res, text } = await callTimed(cold[c.on]!, c.fn, requestFor(c.fn, session.token));
+      const { res, text } = await callChecked(cold[c.on]!, c.fn, requestFor(c.fn, session.token));
       expect(res.status).toBe(c.status);
       expect(JSON.parse(text).error.code).toBe(c.code);
       expect(res.headers.get("retry-after")).toBe(c.retryAfter);
@@ -332,7 +331,7 @@ function faults(host: Host): void {
     });
 
     it("a cold JWKS fetch → 502 upstream_unavailable, quickly", async () => {
-      const { res, text } = await callTimed(jwks, "protected", requestFor("protected", session.token));
+      const { res, text } = await callChecked(jwks, "protected", requestFor("protected", session.token));
       expect(res.status).toBe(502);
       expect(JSON.parse(text).error.code).toBe("upstream_unavailable");
     });
@@ -340,7 +339,7 @@ function faults(host: Host): void {
     it.each(["current-user", "supabase-data", "update-user"] as const)(
       "networkless %s → 502 upstream_unavailable, quickly",
       async (fn) => {
-        const { res, text } = await callTimed(networkless, fn, requestFor(fn, session.token));
+        const { res, text } = await callChecked(networkless, fn, requestFor(fn, session.token));
         expect(res.status).toBe(502);
         expect(JSON.parse(text).error.code).toBe("upstream_unavailable");
       },
@@ -362,7 +361,7 @@ function faults(host: Host): void {
     });
 
     it("supabase-data → 502 upstream_unavailable, quickly, without calling Clerk", async () => {
-      const { res, text } = await callTimed(
+      const { res, text } = await callChecked(
         native,
         "supabase-data",
         requestFor("supabase-data", session.token),

@@ -59,10 +59,7 @@ const CACHE_DIR = fileURLToPath(new URL("../../node_modules/.cache/stand-ins/", 
 // initdb inside WASM takes ~2.5 s, loading a data directory ~0.4 s: keep a snapshot of the freshly
 // initialised cluster (with the schema) keyed by PGlite version and schema, and start from it.
 export async function openDatabase(): Promise<PGlite> {
-  const pkg = new URL("../../node_modules/@electric-sql/pglite/package.json", import.meta.url);
-  const version = await readFile(pkg, "utf8").catch(() => "unknown");
-  const key = createHash("sha256").update(version).update(SCHEMA_SQL).digest("hex").slice(0, 16);
-  const file = join(CACHE_DIR, `supabase-pgdata-${key}.tar`);
+  const file = await snapshotFile();
   const snapshot = await readFile(file).catch(() => undefined);
   // relaxedDurability: the database is in memory, so don't wait on filesystem syncs.
   if (snapshot) return PGlite.create({ loadDataDir: new Blob([snapshot]), relaxedDurability: true });
@@ -80,6 +77,14 @@ export async function openDatabase(): Promise<PGlite> {
     // The cache only saves time; a read-only checkout still works.
   }
   return db;
+}
+
+/** Where the snapshot for this PGlite version and schema is kept. */
+export async function snapshotFile(): Promise<string> {
+  const pkg = new URL("../../node_modules/@electric-sql/pglite/package.json", import.meta.url);
+  const version = await readFile(pkg, "utf8").catch(() => "unknown");
+  const key = createHash("sha256").update(version).update(SCHEMA_SQL).digest("hex").slice(0, 16);
+  return join(CACHE_DIR, `supabase-pgdata-${key}.tar`);
 }
 
 export async function seedTasks(db: PGlite, tasks: TaskSeed[]): Promise<void> {

@@ -73,6 +73,19 @@ export interface AuthenticateOptions {
   accepts: Acceptance;
   /** What is left of the request's upstream budget, for a machine token's verification call. */
   remainingMs(): number;
+  /** Who is asking, as the platform saw it: verification calls are shared fairly between clients. */
+  client?: string | undefined;
+}
+
+/**
+ * The client's address as the platform reports it: Netlify hands it to the handler as `context.ip`
+ * (Functions v2 and Edge); Supabase's gateway puts it first in x-forwarded-for.
+ */
+export function clientAddress(req: Request, context: unknown): string | undefined {
+  const ip = (context as { ip?: unknown } | null | undefined)?.ip;
+  if (typeof ip === "string" && ip !== "") return ip;
+  const forwarded = req.headers.get("x-forwarded-for");
+  return forwarded ? forwarded.split(",", 1)[0]!.trim() || undefined : undefined;
 }
 
 export async function authenticate(req: Request, config: Config, opts: AuthenticateOptions): Promise<Auth> {
@@ -107,7 +120,8 @@ export async function authenticate(req: Request, config: Config, opts: Authentic
     // Refused before any key lookup or verification call.
     if (!tokenType || !opts.accepts.has(tokenType)) return signedOut(AuthFailure.TokenTypeMismatch);
     if (opaque) {
-      return machineResult(await isolate.opaque.verify(bearer, opaque, opts.remainingMs()), opts, signedOut);
+      const verdict = await isolate.opaque.verify(bearer, opaque, opts.remainingMs(), opts.client);
+      return machineResult(verdict, opts, signedOut);
     }
   } else if (cookieHoldsMachineToken(jar)) {
     // Machine callers authenticate with a header; a machine token in a cookie is never verified.

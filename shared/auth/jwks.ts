@@ -26,6 +26,10 @@ export class JwksUnavailable extends Error {
   }
 }
 
+/** What a fetch that was not started for lack of time fails with: the time-out a started one would get. */
+const budgetSpent = () =>
+  new JwksUnavailable(undefined, { cause: new DOMException("No upstream time left", "TimeoutError") });
+
 interface Jwk {
   kid?: string;
   kty?: string;
@@ -83,10 +87,11 @@ export class JwksStore {
     const mayRefetch = now - this.attemptedAt >= interval;
     if ((stale || !this.pems.has(kid)) && (mayRefetch || this.inflight)) {
       try {
-        // A fetch counts against the request's upstream deadline (read only when one is needed, so a
-        // request that finds its key in memory does not start its clock here).
+        // A fetch counts against the request's upstream budget, and none starts once it is spent.
         // AbortSignal.timeout takes whole milliseconds (Node throws on a fraction).
-        await this.refresh(now, Math.max(1, Math.floor(Math.min(this.opts.timeoutMs, remainingMs()))));
+        const timeoutMs = Math.floor(Math.min(this.opts.timeoutMs, remainingMs()));
+        if (timeoutMs < 1 && !this.inflight) throw budgetSpent();
+        await this.refresh(now, Math.max(1, timeoutMs));
       } catch (err) {
         // Keep serving the keys we have; fail only when there are none to serve.
         if (this.pems.size === 0) throw err;

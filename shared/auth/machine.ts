@@ -27,6 +27,14 @@ export const REUSE_MS = 10_000;
 export const REFUSED_MS = 60_000;
 /** Verification calls per isolate: this many at once, refilled at this many per second. */
 export const CALLS_PER_SECOND = 20;
+/**
+ * Tokens Clerk refused (unknown, revoked, expired) that one client may have asked about at once, and how
+ * many more per second. Below the isolate's bound, so one client's flood of made-up tokens leaves room
+ * for everyone else's verifications; a client whose tokens verify is never held back by it.
+ */
+export const REFUSALS_PER_CLIENT = 15;
+export const REFUSALS_PER_CLIENT_PER_SECOND = 1;
+const MAX_CLIENTS = 10_000;
 const MAX_VERIFIED = 1_000;
 const MAX_REFUSED = 10_000;
 /**
@@ -60,6 +68,35 @@ class Expiring<V> {
   }
 }
 
+/** A token bucket: `size` at once, refilled continuously at `perSecond`. */
+class Bucket {
+  private tokens: number;
+  private at: number;
+  private readonly size: number;
+  private readonly perSecond: number;
+  constructor(size: number, perSecond: number, now: number) {
+    this.size = size;
+    this.perSecond = perSecond;
+    this.tokens = size;
+    this.at = now;
+  }
+
+  has(now: number): boolean {
+    // A clock that steps back refills nothing (and must not drain the bucket).
+    this.tokens = Math.min(this.size, this.tokens + (Math.max(0, now - this.at) / 1000) * this.perSecond);
+    this.at = now;
+    return this.tokens >= 1;
+  }
+
+  take(): void {
+    this.tokens -= 1;
+  }
+
+  giveBack(): void {
+    this.tokens = Math.min(this.size, this.tokens + 1);
+  }
+}
+
 /** Clerk's verify answers, as the SDK's M2MToken, APIKey and IdPOAuthAccessToken expose them. */
 interface VerifyAnswer {
   subject?: unknown;
@@ -81,8 +118,9 @@ export class OpaqueTokenVerifier {
   private verified = new Expiring<Identity>(MAX_VERIFIED);
   private refused = new Expiring<AuthFailure>(MAX_REFUSED);
   private inflight = new Map<string, Promise<Verdict>>();
-  private allowance = CALLS_PER_SECOND;
-  private refilledAt: number;
+  private calls: Bucket;
+  /** Per client address (`""`: clients the platform did not name); least recently asking first. */
+  private refusals = new Map<string, Bucket>();
   private readonly clerk: ClerkClient;
   private readonly config: Config;
   private readonly now: () => number;
@@ -91,11 +129,11 @@ export class OpaqueTokenVerifier {
     this.clerk = clerk;
     this.config = config;
     this.now = now;
-    this.refilledAt = now();
+    this.calls = new Bucket(CALLS_PER_SECOND, CALLS_PER_SECOND, now());
   }
 
   /** Verifies `token` with Clerk, or from memory; throws HttpError when Clerk cannot say (or is not asked). */
-  verify(token: string, type: MachineTokenType, timeoutMs: number): Promise<Verdict> {
+  verify(token: string, type: MachineTokenType, timeoutMs: number, client = ""): Promise<Verdict> {
     if (token.length > MAX_OPAQUE_LENGTH) return Promise.resolve({ reason: AuthFailure.TokenInvalid });
     const now = this.now();
     const known = this.verified.get(token, now);
@@ -105,7 +143,8 @@ export class OpaqueTokenVerifier {
     // Concurrent requests with one token share one call.
     let pending = this.inflight.get(token);
     if (!pending) {
-      if (!this.takeCall(now)) {
+      const refusals = this.refusalsOf(client, now);
+      if (!refusals.has(now) || !this.calls.has(now)) {
         throw new HttpError(
           503,
           ErrorCode.UpstreamUnavailable,
@@ -116,21 +155,29 @@ export class OpaqueTokenVerifier {
           },
         );
       }
+      this.calls.take();
+      refusals.take();
       pending = this.ask(token, type, timeoutMs).finally(() => this.inflight.delete(token));
+      // Only a refusal stays charged to the client: a token that verifies, or Clerk failing to answer, is
+      // not a made-up token.
+      pending.then(
+        (verdict) => "reason" in verdict || refusals.giveBack(),
+        () => refusals.giveBack(),
+      );
       this.inflight.set(token, pending);
     }
     return pending;
   }
 
-  /** A token bucket: CALLS_PER_SECOND at once, refilled continuously at CALLS_PER_SECOND per second. */
-  private takeCall(now: number): boolean {
-    // A clock that steps back refills nothing (and must not drain the allowance).
-    const refill = (Math.max(0, now - this.refilledAt) / 1000) * CALLS_PER_SECOND;
-    this.allowance = Math.min(CALLS_PER_SECOND, this.allowance + refill);
-    this.refilledAt = now;
-    if (this.allowance < 1) return false;
-    this.allowance -= 1;
-    return true;
+  private refusalsOf(client: string, now: number): Bucket {
+    let bucket = this.refusals.get(client);
+    if (bucket) this.refusals.delete(client);
+    else {
+      bucket = new Bucket(REFUSALS_PER_CLIENT, REFUSALS_PER_CLIENT_PER_SECOND, now);
+      if (this.refusals.size >= MAX_CLIENTS) this.refusals.delete(this.refusals.keys().next().value!);
+    }
+    this.refusals.set(client, bucket);
+    return bucket;
   }
 
   private async ask(token: string, type: MachineTokenType, timeoutMs: number): Promise<Verdict> {

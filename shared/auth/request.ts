@@ -11,24 +11,59 @@ export function bearerToken(req: Request): string | undefined {
 }
 
 export interface CookieJar {
-  /** The first value of each cookie, as @clerk/backend keeps it. */
+  /** The first value of each cookie, decoded, as @clerk/backend keeps it. */
   values: Map<string, string>;
-  /** Whether any `__session…` cookie appears twice with different values. */
+  /** Whether any `__session…` cookie appears twice with different (decoded) values. */
   ambiguousSession: boolean;
 }
 
+/** Only spaces and tabs are trimmed around names and values (not every Unicode space, as trim() would). */
+function trimmed(text: string, start: number, end: number): string {
+  while (start < end && (text[start] === " " || text[start] === "\t")) start++;
+  while (end > start && (text[end - 1] === " " || text[end - 1] === "\t")) end--;
+  return text.slice(start, end);
+}
+
+/** A value percent-decoded when it can be; a malformed escape leaves the whole value as sent. */
+function decoded(value: string): string {
+  if (!value.includes("%")) return value;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+/**
+ * The Cookie header read exactly as @clerk/backend reads it (the `cookie` package's parse, 1.x): pairs
+ * split at `;`, a segment without `=` skipped, name and value trimmed of spaces and tabs, the value
+ * percent-decoded, the first of a repeated name kept. A token's verdict must not depend on which of our
+ * checks or the SDK's verification read it.
+ */
 export function readCookies(req: Request): CookieJar {
   const values = new Map<string, string>();
   let ambiguousSession = false;
-  for (const part of (req.headers.get("cookie") ?? "").split(";")) {
-    const eq = part.indexOf("=");
-    if (eq <= 0) continue;
-    const name = part.slice(0, eq).trim();
-    const value = part.slice(eq + 1).trim();
+  const header = req.headers.get("cookie") ?? "";
+  const length = header.length;
+  if (length < 2) return { values, ambiguousSession };
+  let index = 0;
+  do {
+    const eq = header.indexOf("=", index);
+    if (eq === -1) break;
+    const semi = header.indexOf(";", index);
+    const end = semi === -1 ? length : semi;
+    if (eq > end) {
+      // No `=` in this segment: resume at the segment holding the next one.
+      index = header.lastIndexOf(";", eq - 1) + 1;
+      continue;
+    }
+    const name = trimmed(header, index, eq);
+    const value = decoded(trimmed(header, eq + 1, end));
     const seen = values.get(name);
     if (seen === undefined) values.set(name, value);
     else if (seen !== value && name.startsWith("__session")) ambiguousSession = true;
-  }
+    index = end + 1;
+  } while (index < length);
   return { values, ambiguousSession };
 }
 

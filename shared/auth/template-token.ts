@@ -7,7 +7,7 @@
 import type { ClerkClient } from "@clerk/backend";
 import { isClerkAPIResponseError } from "@clerk/backend/errors";
 import type { Config } from "../config.ts";
-import { type HttpError, misconfigured } from "../errors.ts";
+import { HttpError, misconfigured } from "../errors.ts";
 import { unauthorized } from "../http.ts";
 import { callClerk, clerkError, upstreamHttpError, withDeadline } from "../upstream.ts";
 import { clerkClient, type SessionSignedIn } from "./index.ts";
@@ -106,14 +106,14 @@ export function templateToken(
   if (endedSessions.has(sessionId)) return Promise.reject(unauthorized(AuthFailure.SessionEnded, true));
   return callClerk(timeoutMs, () =>
     isolateTokens.get({ template, sessionId, userId }, () =>
-      fetchTemplateToken(clerkClient(config), sessionId, template, timeoutMs),
+      fetchTemplateToken(clerkClient(config), auth, template, timeoutMs),
     ),
   );
 }
 
 async function fetchTemplateToken(
   clerk: ClerkClient,
-  sessionId: string,
+  { sessionId, userId }: SessionSignedIn,
   template: string,
   timeoutMs: number,
 ): Promise<string> {
@@ -131,6 +131,15 @@ async function fetchTemplateToken(
   // there is nothing to give Supabase (it would be sent `Bearer undefined`).
   const jwt = (token as { jwt?: unknown } | null | undefined)?.jwt;
   if (typeof jwt !== "string" || jwt === "") throw upstreamHttpError({ service: "clerk", status: 502 });
+  // Supabase scopes rows by the token's `sub`: a token naming anyone but the session's user would read
+  // their rows. Refused before it is used or remembered (the cache keeps only what this returns).
+  if (unverifiedPart(jwt, 1)?.sub !== userId) {
+    const wrong = upstreamHttpError({ service: "clerk", status: 502 });
+    throw new HttpError(wrong.status, wrong.code, wrong.message, {
+      upstream: wrong.upstream,
+      reason: "template-token-subject-mismatch",
+    });
+  }
   return jwt;
 }
 

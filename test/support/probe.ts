@@ -13,7 +13,7 @@ export const requestId = (prefix: string) =>
   `${prefix.replace(/[^A-Za-z0-9._:-]/g, "-")}-${crypto.randomUUID()}`.slice(0, 128);
 
 /** The log line of the request with `id`, waiting for it while a child process is still writing it. */
-export async function logFor(fns: Running, id: string, timeoutMs = 3000): Promise<LogLine | undefined> {
+export async function logFor(fns: Running, id: string, timeoutMs = 10_000): Promise<LogLine | undefined> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const line = fns.logs().find((l) => l.requestId === id);

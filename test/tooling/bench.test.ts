@@ -38,10 +38,11 @@ describe("upstream distance", () => {
       expect(res.status).toBe(200);
       expect(((await res.json()) as { keys: unknown[] }).keys).toHaveLength(1);
     }
+    // Reset from a distance no test could wait out: the answer arriving at all shows it is gone (a
+    // stopwatch on a busy machine could not tell 1 ms from 120 ms reliably).
+    setDistance(stand.clerk.server, 600_000);
     setDistance(stand.clerk.server, 0);
-    const t0 = performance.now();
-    await (await jwks()).arrayBuffer();
-    expect(performance.now() - t0).toBeLessThan(118);
+    expect((await jwks()).status).toBe(200);
   });
 
   it("counts round trips per stand-in, JWKS fetches apart, and forgets them on reset", async () => {
