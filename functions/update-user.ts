@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import { clerkClient } from "../shared/auth/index.ts";
 import { readBody } from "../shared/body.ts";
+import { getConfig } from "../shared/config.ts";
 import { ErrorCode, HttpError } from "../shared/errors.ts";
 import { defineFunction } from "../shared/handler.ts";
 import { json, unauthorized } from "../shared/http.ts";
@@ -35,7 +36,7 @@ export default defineFunction({
       // The seed's NextResponse.redirect('/sign-in') needs an absolute URL; 303 turns the POST into a GET.
       return new Response(null, {
         status: 303,
-        headers: { location: new URL(ctx.config.signInUrl, req.url).href },
+        headers: { location: new URL(getConfig("signIn").url, req.url).href },
       });
     }
     const params = validate(UpdateUserBody, await readBody(req, MAX_BODY_BYTES));
