@@ -31,6 +31,8 @@ if (mode.kind === "refused") {
   await shutdown(1);
 }
 console.log(mode.why);
+// The functions' modules load while the stand-ins start: neither waits for the other.
+const handlers = loadHandlers();
 if (mode.kind === "stand-ins") {
   services = await startLocalServices(origin);
   Object.assign(process.env, services.env);
@@ -52,7 +54,7 @@ if (mode.kind === "real") {
 }
 try {
   const site = tryItSite(services ? standInMode(services.env) : { kind: "real" });
-  server = await serveFunctions(await loadHandlers(), { port, host: process.env.HOST ?? "127.0.0.1", site });
+  server = await serveFunctions(await handlers, { port, host: process.env.HOST ?? "127.0.0.1", site });
 } catch (err) {
   if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE") throw err;
   console.error(`Port ${port} is already in use: stop what is using it, or run with PORT=<another port>.`);

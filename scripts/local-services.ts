@@ -11,7 +11,15 @@ export interface LocalServices {
 }
 
 export async function startLocalServices(origin: string): Promise<LocalServices> {
-  const { clerk, supabase, env: standInEnv, close } = await startStandIns({ origin });
+  const {
+    clerk,
+    supabase,
+    env: standInEnv,
+    close,
+  } = await startStandIns({
+    origin,
+    onFirstStart: (message) => console.log(message),
+  });
   const sessionId = clerk.createSession("user_alice");
   // Real Clerk session tokens live 60 s; a local one lives an hour so the printed curl lines keep working.
   const token = await clerk.mintSessionToken({ userId: "user_alice", sessionId, ttlSeconds: 3600 });

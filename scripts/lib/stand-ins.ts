@@ -16,7 +16,7 @@ export interface StandIns {
 }
 
 export async function startStandIns(
-  opts: { origin?: string; clerk?: ClerkStandInOptions } = {},
+  opts: { origin?: string; clerk?: ClerkStandInOptions; onFirstStart?: (message: string) => void } = {},
 ): Promise<StandIns> {
   const origin = opts.origin ?? APP_ORIGIN;
   const clerk = await startClerkStandIn({ authorizedParty: origin, ...opts.clerk });
@@ -25,6 +25,7 @@ export async function startStandIns(
     clerkJwksUrl: `${clerk.url}/v1/jwks`,
     clerkSecretKey: clerk.secretKey,
     clerkIssuer: clerk.issuer,
+    onFirstStart: opts.onFirstStart,
   });
   return {
     clerk,

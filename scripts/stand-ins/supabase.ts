@@ -34,6 +34,8 @@ export interface SupabaseStandInOptions {
   clerkIssuer?: string;
   /** Default: 3 tasks for "user_alice", 2 for "user_bob". */
   tasks?: TaskSeed[];
+  /** Told when this start has to prepare the Postgres snapshot first (slow, once per checkout). */
+  onFirstStart?: (message: string) => void;
 }
 
 export interface SupabaseStandIn {
@@ -126,7 +128,7 @@ function failure(e: unknown, auth: Auth | undefined): Response {
 }
 
 export async function startSupabaseStandIn(opts: SupabaseStandInOptions): Promise<SupabaseStandIn> {
-  const [keys, db] = await Promise.all([gatewayKeys(opts.jwtSecret), openDatabase()]);
+  const [keys, db] = await Promise.all([gatewayKeys(opts.jwtSecret), openDatabase(opts.onFirstStart)]);
   await seedTasks(db, opts.tasks ?? DEFAULT_TASKS);
   const authenticate = jwtAuthenticator(opts);
 
