@@ -1,6 +1,6 @@
 // The local Clerk and Supabase stand-ins wired together, for `npm start` and `npm run dev:netlify`
 // when no real keys are configured.
-import { startStandIns } from "./lib/stand-ins.ts";
+import { startLocalStandIns } from "./lib/stand-ins.ts";
 
 export interface LocalServices {
   /** The functions' environment pointing at the stand-ins. */
@@ -16,9 +16,9 @@ export async function startLocalServices(origin: string): Promise<LocalServices>
     supabase,
     env: standInEnv,
     close,
-  } = await startStandIns({
+  } = await startLocalStandIns({
     origin,
-    onFirstStart: (message) => console.log(message),
+    say: (message) => console.log(message),
   });
   const sessionId = clerk.createSession("user_alice");
   // Real Clerk session tokens live 60 s; a local one lives an hour so the printed curl lines keep working.

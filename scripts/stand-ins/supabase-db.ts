@@ -2,7 +2,7 @@
 // authenticated and service_role roles, auth.jwt()), the app's table with its Row Level Security policy,
 // and one transaction per request that switches role and sets the JWT claims as PostgREST does.
 import { createHash } from "node:crypto";
-import { openAsBlob } from "node:fs";
+import { existsSync, openAsBlob } from "node:fs";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -67,12 +67,12 @@ export async function openDatabase(onFirstStart?: (message: string) => void): Pr
   const key = createHash("sha256").update(version).update(SCHEMA_SQL).digest("hex").slice(0, 16);
   const file = join(CACHE_DIR, `supabase-pgdata-${key}.tar`);
   // A Blob backed by the file: PGlite reads it once, with no 40 MB copy in between.
-  const snapshot = await openAsBlob(file).catch(() => undefined);
+  const snapshot = existsSync(file) ? await openAsBlob(file) : undefined;
   // relaxedDurability: the database is in memory, so don't wait on filesystem syncs.
   if (snapshot) return PGlite.create({ loadDataDir: snapshot, relaxedDurability: true });
 
   onFirstStart?.(
-    "Preparing the local Postgres snapshot (first start only: initdb in WebAssembly, ~3 s on a quiet machine, up to 20 s on a busy one)…",
+    "Preparing the local Postgres snapshot (first start only: initdb in WebAssembly, ~3 s on a quiet machine, up to 20 s on a busy one); supabase-data answers once it is done…",
   );
   const db = await PGlite.create({ relaxedDurability: true });
   await db.exec(SCHEMA_SQL);
@@ -83,6 +83,7 @@ export async function openDatabase(onFirstStart?: (message: string) => void): Pr
     const tmp = `${file}.${process.pid}.tmp`;
     await writeFile(tmp, new Uint8Array(await dump.arrayBuffer()));
     await rename(tmp, file);
+    onFirstStart?.("Local Postgres snapshot saved and ready: later starts skip this step.");
   } catch {
     // The cache only saves time; a read-only checkout still works.
   }
