@@ -5,7 +5,6 @@
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize, resolve } from "node:path";
 import { startLocalServices } from "./local-services.ts";
-import { openApiDocument } from "./openapi.ts";
 import { loadHandlers, serveFunctions } from "./serve.ts";
 import { DEFAULT_SEED_USERS } from "./stand-ins/clerk.ts";
 
@@ -101,7 +100,11 @@ function sessionCookies(jwt: string, clientUat: number, sessionId: string, devBr
 export function tryItSite(mode: SiteMode): SiteHandler {
   return async (req) => {
     const url = new URL(req.url);
-    if (url.pathname === "/openapi.json") return jsonResponse(openApiDocument());
+    if (url.pathname === "/openapi.json") {
+      // Loaded on first ask: building JSON Schemas from zod is not worth delaying every start for.
+      const { openApiDocument } = await import("./openapi.ts");
+      return jsonResponse(openApiDocument());
+    }
     if (url.pathname === "/__local/mode") {
       return jsonResponse(
         mode.kind === "stand-ins" ? { mode: "stand-ins", users: mode.users } : { mode: "real" },
