@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
 import { templateToken } from "../shared/auth/template-token.ts";
-import { requireSupabase } from "../shared/config.ts";
+import { getConfig } from "../shared/config.ts";
 import { ErrorCode, HttpError } from "../shared/errors.ts";
 import { defineFunction } from "../shared/handler.ts";
 import { json } from "../shared/http.ts";
@@ -44,15 +44,17 @@ export default defineFunction({
   async handle(req, { auth, config, remainingMs }) {
     const limit = parseLimit(new URL(req.url));
     // Before any upstream call: a missing key or one that bypasses Row Level Security is a 500.
-    const supabase = requireSupabase(config);
+    const supabase = getConfig("supabase");
     // A Clerk JWT template token (the seed's flow), or with Supabase's native Clerk integration the
     // caller's own session token, which Supabase verifies against Clerk's keys.
-    const template = config.supabaseTemplate;
-    const accessToken = template ? await templateToken(config, auth, template, remainingMs()) : auth.token;
+    const accessToken = supabase.template
+      ? await templateToken(config, auth, supabase.template, remainingMs())
+      : auth.token;
     const rows = await selectRows({
-      ...supabase,
+      url: supabase.url,
+      key: supabase.key,
       accessToken,
-      table: config.dataTable,
+      table: supabase.table,
       limit,
       timeoutMs: remainingMs(),
     });

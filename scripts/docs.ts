@@ -18,7 +18,7 @@ export const VARIABLE_MARKERS = {
 
 /** Who reads each group's variables, in the words of the docs. */
 const READ_BY: Record<keyof typeof VARIABLE_GROUPS, string> = {
-  clerkCore: "every function",
+  clerk: "every function",
   signIn: 'functions that redirect signed-out browsers (`signedOut: "redirect"`)',
   supabase: "`supabase-data`",
 };

@@ -2,7 +2,7 @@
 // when no real keys are configured.
 import { curlLines } from "./lib/curl.ts";
 import { loadFunctions } from "./lib/functions.ts";
-import { startStandIns } from "./lib/stand-ins.ts";
+import { startLocalStandIns } from "./lib/stand-ins.ts";
 
 export interface LocalServices {
   /** The functions' environment pointing at the stand-ins. */
@@ -13,7 +13,15 @@ export interface LocalServices {
 }
 
 export async function startLocalServices(origin: string): Promise<LocalServices> {
-  const { clerk, supabase, env: standInEnv, close } = await startStandIns({ origin });
+  const {
+    clerk,
+    supabase,
+    env: standInEnv,
+    close,
+  } = await startLocalStandIns({
+    origin,
+    say: (message) => console.log(message),
+  });
   const functions = await loadFunctions();
   // Acting for her organization, so the organization functions answer with the printed token too.
   const sessionId = clerk.createSession("user_alice", "org_acme");

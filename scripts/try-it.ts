@@ -5,7 +5,6 @@
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize, resolve } from "node:path";
 import { startLocalServices } from "./local-services.ts";
-import { loadOpenApiDocument } from "./openapi.ts";
 import { loadHandlers, serveFunctions } from "./serve.ts";
 import { DEFAULT_SEED_USERS } from "./stand-ins/clerk.ts";
 import { DEFAULT_SEED_ORGANIZATIONS } from "./stand-ins/clerk-organizations.ts";
@@ -158,7 +157,8 @@ export function tryItSite(mode: SiteMode): SiteHandler {
   return async (req) => {
     const url = new URL(req.url);
     if (url.pathname === "/openapi.json") {
-      document ??= loadOpenApiDocument();
+      // Loaded on first ask: building JSON Schemas from zod is not worth delaying every start for.
+      document ??= import("./openapi.ts").then((m) => m.loadOpenApiDocument());
       return jsonResponse(await document);
     }
     if (url.pathname === "/__local/mode") {

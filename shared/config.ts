@@ -1,10 +1,11 @@
 // Configuration through one accessor, validated per variable group on first use and cached per isolate.
 // A function depends only on the variables it reads: every function needs the Clerk core, but only
 // supabase-data reads the Supabase group and only update-user SIGN_IN_URL, so a broken Supabase setting
-// cannot take down `protected`. Each group's fields are getters that validate their group when first read.
+// cannot take down `protected`.
 //
-// Adding a variable: one entry in VARIABLES (schema, what to set, default), its name in a group, a field
-// in the group's `build` and in Config; then `npm run docs` rewrites the table in docs/configuration.md.
+// Adding a variable: its entry in VARIABLES (schema, what to set, default) and, in its group in GROUPS, its
+// name and the field its `build` makes of it. The types follow from those two; `npm run docs` rewrites the
+// table in docs/configuration.md.
 import * as z from "zod/mini";
 import { readEnv } from "./env.ts";
 import { ErrorCode, HttpError, misconfigured } from "./errors.ts";
@@ -162,6 +163,8 @@ function readVariables<N extends Name>(names: readonly N[]): Values<N> {
 }
 
 interface Group<T> {
+  /** The variables it reads. */
+  names: readonly VariableName[];
   /** Validated once per isolate; a failure is remembered too (the environment does not change). */
   load(): T;
   /** What is wrong with the group's variables, each as "<NAME> must be …"; empty when valid. */
@@ -185,6 +188,7 @@ function group<N extends Name, T>(names: readonly N[], build: (env: Values<N>) =
     return outcome;
   };
   return {
+    names,
     load() {
       const result = validate();
       if ("problems" in result) throw misconfigured(result.problems.join("; "));
@@ -197,119 +201,96 @@ function group<N extends Name, T>(names: readonly N[], build: (env: Values<N>) =
   };
 }
 
-/** Which variables each group reads (the configuration docs say who needs what from this). */
-export const VARIABLE_GROUPS = {
+/**
+ * The variable groups, each validated on its own the first time it is asked for. Every function is handed
+ * the Clerk core; the others are read by the one function that needs them.
+ */
+const GROUPS = {
   /** What every function needs: Clerk, CORS and the upstream deadline. */
-  clerkCore: [
-    "CLERK_SECRET_KEY",
-    "CLERK_PUBLISHABLE_KEY",
-    "CLERK_JWT_KEY",
-    "CLERK_API_URL",
-    "CLERK_MACHINE_SECRET_KEY",
-    "CLERK_MACHINE_ID",
-    "CLERK_AUTHORIZED_PARTIES",
-    "CORS_ALLOWED_ORIGINS",
-    "UPSTREAM_TIMEOUT_MS",
-  ],
-  /** The redirect for signed-out browsers. */
-  signIn: ["SIGN_IN_URL"],
+  clerk: group(
+    [
+      "CLERK_SECRET_KEY",
+      "CLERK_PUBLISHABLE_KEY",
+      "CLERK_JWT_KEY",
+      "CLERK_API_URL",
+      "CLERK_MACHINE_SECRET_KEY",
+      "CLERK_MACHINE_ID",
+      "CLERK_AUTHORIZED_PARTIES",
+      "CORS_ALLOWED_ORIGINS",
+      "UPSTREAM_TIMEOUT_MS",
+    ] as const,
+    (env) => {
+      const authorizedParties = env.CLERK_AUTHORIZED_PARTIES ?? [];
+      const cors = env.CORS_ALLOWED_ORIGINS;
+      return {
+        secretKey: env.CLERK_SECRET_KEY!,
+        publishableKey: env.CLERK_PUBLISHABLE_KEY!,
+        /** `https://<frontend api host>`; session tokens must carry it as `iss`. */
+        issuer: `https://${frontendApiFromPublishableKey(env.CLERK_PUBLISHABLE_KEY!)}`,
+        jwtKey: env.CLERK_JWT_KEY,
+        apiUrl: env.CLERK_API_URL!.replace(/\/$/, ""),
+        /** When set, opaque M2M tokens are verified as this machine: Clerk accepts only tokens scoped to it. */
+        machineSecretKey: env.CLERK_MACHINE_SECRET_KEY,
+        /** The machine M2M JWTs must be scoped to when machineSecretKey is set. */
+        machineId: env.CLERK_MACHINE_ID,
+        authorizedParties,
+        /** `"*"` only when set explicitly; otherwise an allow-list. */
+        corsOrigins: cors?.[0] === "*" ? ("*" as const) : (cors ?? authorizedParties),
+        upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS!,
+      };
+    },
+  ),
+
+  /** update-user's redirect for signed-out browsers. */
+  signIn: group(["SIGN_IN_URL"] as const, (env) => ({ url: env.SIGN_IN_URL! })),
+
   /** supabase-data's: where to read, with which key, through which token. */
-  supabase: [
-    "SUPABASE_URL",
-    "SUPABASE_PUBLISHABLE_KEY",
-    "SUPABASE_PUBLISHABLE_KEYS",
-    "SUPABASE_ANON_KEY",
-    "CLERK_SUPABASE_TEMPLATE",
-    "DATA_TABLE",
-  ],
-} as const satisfies Record<string, readonly VariableName[]>;
+  supabase: group(
+    [
+      "SUPABASE_URL",
+      "SUPABASE_PUBLISHABLE_KEY",
+      "SUPABASE_PUBLISHABLE_KEYS",
+      "SUPABASE_ANON_KEY",
+      "CLERK_SUPABASE_TEMPLATE",
+      "DATA_TABLE",
+    ] as const,
+    (env) => ({
+      url: env.SUPABASE_URL!.replace(/\/$/, ""),
+      /** The public key sent as `apikey`: never one that bypasses Row Level Security. */
+      key: publicSupabaseKey({
+        publishableKey: env.SUPABASE_PUBLISHABLE_KEY,
+        publishableKeys: env.SUPABASE_PUBLISHABLE_KEYS,
+        anonKey: env.SUPABASE_ANON_KEY,
+      }),
+      /** JWT template for Supabase, or null for Supabase's native Clerk integration (`none`). */
+      template: env.CLERK_SUPABASE_TEMPLATE === "none" ? null : env.CLERK_SUPABASE_TEMPLATE!,
+      table: env.DATA_TABLE!,
+    }),
+  ),
+};
 
-const clerkCore = group(VARIABLE_GROUPS.clerkCore, (env) => {
-  const authorizedParties = env.CLERK_AUTHORIZED_PARTIES ?? [];
-  const cors = env.CORS_ALLOWED_ORIGINS;
-  return {
-    secretKey: env.CLERK_SECRET_KEY!,
-    publishableKey: env.CLERK_PUBLISHABLE_KEY!,
-    issuer: `https://${frontendApiFromPublishableKey(env.CLERK_PUBLISHABLE_KEY!)}`,
-    jwtKey: env.CLERK_JWT_KEY,
-    apiUrl: env.CLERK_API_URL!.replace(/\/$/, ""),
-    machineSecretKey: env.CLERK_MACHINE_SECRET_KEY,
-    machineId: env.CLERK_MACHINE_ID,
-    authorizedParties,
-    corsOrigins: cors?.[0] === "*" ? ("*" as const) : (cors ?? authorizedParties),
-    upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS!,
-  };
-});
+export type GroupName = keyof typeof GROUPS;
 
-const signIn = group(VARIABLE_GROUPS.signIn, (env) => ({ signInUrl: env.SIGN_IN_URL! }));
-
-const supabase = group(VARIABLE_GROUPS.supabase, (env) => ({
-  supabaseUrl: env.SUPABASE_URL!.replace(/\/$/, ""),
-  supabaseKey: publicSupabaseKey({
-    publishableKey: env.SUPABASE_PUBLISHABLE_KEY,
-    publishableKeys: env.SUPABASE_PUBLISHABLE_KEYS,
-    anonKey: env.SUPABASE_ANON_KEY,
-  }),
-  supabaseTemplate: env.CLERK_SUPABASE_TEMPLATE === "none" ? null : env.CLERK_SUPABASE_TEMPLATE!,
-  dataTable: env.DATA_TABLE!,
-}));
-
-const GROUPS = [clerkCore, signIn, supabase];
-
-export interface Config {
-  secretKey: string;
-  publishableKey: string;
-  /** `https://<frontend api host>`; session tokens must carry it as `iss`. */
-  issuer: string;
-  jwtKey: string | undefined;
-  apiUrl: string;
-  /** When set, opaque M2M tokens are verified as this machine: Clerk accepts only tokens scoped to it. */
-  machineSecretKey: string | undefined;
-  /** The machine M2M JWTs must be scoped to when machineSecretKey is set. */
-  machineId: string | undefined;
-  authorizedParties: string[];
-  /** `"*"` only when set explicitly; otherwise an allow-list. */
-  corsOrigins: "*" | string[];
-  upstreamTimeoutMs: number;
-  /** Reading it validates SIGN_IN_URL (500 when malformed). */
-  readonly signInUrl: string;
-  /** Reading any Supabase field validates the Supabase group (500 when missing or malformed). */
-  readonly supabaseUrl: string;
-  /** The public key sent as `apikey`: never one that bypasses Row Level Security. */
-  readonly supabaseKey: string;
-  /** JWT template for Supabase, or null for Supabase's native Clerk integration (`none`). */
-  readonly supabaseTemplate: string | null;
-  readonly dataTable: string;
-}
-
-/** Fields whose group is validated when the field is first read. */
-function lazyFields<T extends object>(target: object, source: Group<T>, fields: readonly (keyof T)[]): void {
-  for (const field of fields) {
-    Object.defineProperty(target, field, { enumerable: true, get: () => source.load()[field] });
-  }
-}
-
-let cached: Config | undefined;
+/** Which variables each group reads (the configuration docs say who needs what from this). */
+export const VARIABLE_GROUPS = Object.fromEntries(
+  Object.entries(GROUPS).map(([name, g]) => [name, g.names]),
+) as Record<GroupName, readonly VariableName[]>;
+/** A group's settings, typed by what its `build` returns. */
+export type Settings<G extends GroupName> = ReturnType<(typeof GROUPS)[G]["load"]>;
+/** What every function is handed: the Clerk core. */
+export type Config = Settings<"clerk">;
 
 /**
- * Configuration for this isolate: the Clerk core validated on first use (500 when broken), the other
- * groups when a function first reads one of their fields. Cached, so each is validated once.
+ * The settings of one group (the Clerk core when none is named), validated on first use and cached for
+ * the isolate: 500 server_misconfigured naming what to set when they are missing or malformed.
  */
-export function getConfig(): Config {
-  if (cached) return cached;
-  const config = { ...clerkCore.load() } as Config;
-  lazyFields(config, signIn, ["signInUrl"]);
-  lazyFields(config, supabase, ["supabaseUrl", "supabaseKey", "supabaseTemplate", "dataTable"]);
-  cached = config;
-  return cached;
-}
-
-/** Supabase settings are only required by the function that queries Supabase. */
-export function requireSupabase(config: Config): { url: string; key: string } {
-  return { url: config.supabaseUrl, key: config.supabaseKey };
+export function getConfig(): Config;
+export function getConfig<G extends GroupName>(name: G): Settings<G>;
+export function getConfig(name: GroupName = "clerk"): Settings<GroupName> {
+  return GROUPS[name].load();
 }
 
 /** Every problem in the whole configuration, for `npm start` to print before it serves. */
 export function configProblems(): string[] {
-  return GROUPS.flatMap((g) => g.problems());
+  return Object.values(GROUPS).flatMap((g) => g.problems());
 }

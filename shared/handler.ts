@@ -125,10 +125,11 @@ export function defineFunction<const A extends Accept, B extends z.ZodMiniType =
   const maxBodyBytes = def.body?.maxBytes ?? DEFAULT_MAX_BODY_BYTES;
 
   /** Signed out: 401, or the sign-in redirect a browser can follow (303 turns a POST into a GET). */
-  const signedOut = (req: Request, cfg: Config, auth: SignedOut): Response => {
+  const signedOut = (req: Request, auth: SignedOut): Response => {
     if (def.signedOut !== "redirect" || wantsJsonOnly(req))
       throw unauthorized(auth.reason, auth.tokenPresented);
-    return new Response(null, { status: 303, headers: { location: new URL(cfg.signInUrl, req.url).href } });
+    const signInUrl = getConfig("signIn").url;
+    return new Response(null, { status: 303, headers: { location: new URL(signInUrl, req.url).href } });
   };
 
   const respond = async (
@@ -157,7 +158,7 @@ export function defineFunction<const A extends Accept, B extends z.ZodMiniType =
     log.tokenType = auth.tokenType;
     if (!auth.signedIn) {
       log.reason = auth.reason;
-      return signedOut(req, cfg, auth);
+      return signedOut(req, auth);
     }
     log.userId = auth.userId;
     log.machineId = auth.machineId;

@@ -2,6 +2,7 @@
 // authenticated and service_role roles, auth.jwt()), the app's table with its Row Level Security policy,
 // and one transaction per request that switches role and sets the JWT claims as PostgREST does.
 import { createHash } from "node:crypto";
+import { existsSync, openAsBlob } from "node:fs";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -56,14 +57,20 @@ grant all on public.tasks to service_role;
 export const ROLES = new Set(["anon", "authenticated", "service_role"]);
 const CACHE_DIR = fileURLToPath(new URL("../../node_modules/.cache/stand-ins/", import.meta.url));
 
-// initdb inside WASM takes ~2.5 s, loading a data directory ~0.4 s: keep a snapshot of the freshly
-// initialised cluster (with the schema) keyed by PGlite version and schema, and start from it.
-export async function openDatabase(): Promise<PGlite> {
+// initdb inside WASM takes ~2.5 s on a quiet machine (10-20 s on a busy one), loading a data directory a
+// fraction of that: keep a snapshot of the freshly initialised cluster (with the schema) keyed by PGlite
+// version and schema, and start from it. `onFirstStart` hears when there is none yet, so a person waiting
+// on `npm start` is told why this start is slow.
+export async function openDatabase(onFirstStart?: (message: string) => void): Promise<PGlite> {
   const file = await snapshotFile();
-  const snapshot = await readFile(file).catch(() => undefined);
+  // A Blob backed by the file: PGlite reads it once, with no 40 MB copy in between.
+  const snapshot = existsSync(file) ? await openAsBlob(file) : undefined;
   // relaxedDurability: the database is in memory, so don't wait on filesystem syncs.
-  if (snapshot) return PGlite.create({ loadDataDir: new Blob([snapshot]), relaxedDurability: true });
+  if (snapshot) return PGlite.create({ loadDataDir: snapshot, relaxedDurability: true });
 
+  onFirstStart?.(
+    "Preparing the local Postgres snapshot (first start only: initdb in WebAssembly, ~3 s on a quiet machine, up to 20 s on a busy one); supabase-data answers once it is done…",
+  );
   const db = await PGlite.create({ relaxedDurability: true });
   await db.exec(SCHEMA_SQL);
   try {
@@ -73,6 +80,7 @@ export async function openDatabase(): Promise<PGlite> {
     const tmp = `${file}.${process.pid}.tmp`;
     await writeFile(tmp, new Uint8Array(await dump.arrayBuffer()));
     await rename(tmp, file);
+    onFirstStart?.("Local Postgres snapshot saved and ready: later starts skip this step.");
   } catch {
     // The cache only saves time; a read-only checkout still works.
   }

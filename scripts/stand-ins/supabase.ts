@@ -34,6 +34,10 @@ export interface SupabaseStandInOptions {
   clerkIssuer?: string;
   /** Default: 3 tasks for "user_alice", 2 for "user_bob". */
   tasks?: TaskSeed[];
+  /** Told when this start has to prepare the Postgres snapshot first (slow, once per checkout). */
+  onFirstStart?: (message: string) => void;
+  /** Told as soon as the gateway listens, before Postgres is up (requests meanwhile wait for it). */
+  onListening?: (url: string, keys: GatewayKeys) => void;
 }
 
 export interface SupabaseStandIn {
@@ -126,11 +130,16 @@ function failure(e: unknown, auth: Auth | undefined): Response {
 }
 
 export async function startSupabaseStandIn(opts: SupabaseStandInOptions): Promise<SupabaseStandIn> {
-  const [keys, db] = await Promise.all([gatewayKeys(opts.jwtSecret), openDatabase()]);
-  await seedTasks(db, opts.tasks ?? DEFAULT_TASKS);
+  // Postgres opens while the gateway starts listening: the gateway needs it only once a request comes.
+  const database = openDatabase(opts.onFirstStart).then(async (db) => {
+    await seedTasks(db, opts.tasks ?? DEFAULT_TASKS);
+    return db;
+  });
+  const keys = await gatewayKeys(opts.jwtSecret);
   const authenticate = jwtAuthenticator(opts);
 
   async function handle(req: Request): Promise<Response> {
+    const db = await database;
     const passed = gateway(req, keys);
     if (passed instanceof Response) return passed;
     const { apikey, fromKey } = passed;
@@ -159,6 +168,11 @@ export async function startSupabaseStandIn(opts: SupabaseStandInOptions): Promis
   }
 
   const server = await serve(handle, { port: opts.port, host: opts.host });
+  opts.onListening?.(server.url, keys);
+  const db = await database.catch(async (err: unknown) => {
+    await server.close();
+    throw err;
+  });
   return {
     url: server.url,
     anonKey: keys.anonKey,

@@ -11,8 +11,11 @@ function secondsToMs(seconds: number): number {
   return date.getTime();
 }
 
+/** The first instant (epoch ms) at which a token with this `exp` has expired, beyond the skew. */
+export const expiredFrom = (exp: number) => secondsToMs(exp) + SKEW_MS;
+
 /** `exp` has passed, beyond the skew. */
-export const hasExpired = (exp: number, now: number) => secondsToMs(exp) <= now - SKEW_MS;
+export const hasExpired = (exp: number, now: number) => now >= expiredFrom(exp);
 
 /** An `nbf` or `iat` that lies in the future, beyond the skew. */
 export const isInFuture = (seconds: number, now: number) => secondsToMs(seconds) > now + SKEW_MS;

@@ -106,6 +106,7 @@ export async function authenticate(req: Request, config: Config, opts: Authentic
     tokenPresented,
     tokenType,
   });
+  if (!tokenPresented) return signedOut(AuthFailure.NoToken);
   if (!bearer && hasAuthorization && !sessionCookie) {
     return signedOut(AuthFailure.AuthorizationSchemeUnsupported);
   }

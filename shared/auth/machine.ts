@@ -8,6 +8,7 @@
 import type { ClerkClient } from "@clerk/backend";
 import type { Config } from "../config.ts";
 import { ErrorCode, HttpError } from "../errors.ts";
+import { ExpiringMap } from "../expiring-map.ts";
 import { callClerk, upstreamHttpError } from "../upstream.ts";
 import { AuthFailure } from "./reasons.ts";
 import { jwtHeader } from "./request.ts";
@@ -44,29 +45,6 @@ const MAX_REFUSED = 10_000;
 const MAX_OPAQUE_LENGTH = 512;
 
 export type Verdict = { identity: Identity } | { reason: AuthFailure };
-
-/** A map whose entries lapse at their own time and whose size is capped (oldest out first). */
-class Expiring<V> {
-  private entries = new Map<string, { value: V; until: number }>();
-  private readonly max: number;
-  constructor(max: number) {
-    this.max = max;
-  }
-
-  get(key: string, now: number): V | undefined {
-    const entry = this.entries.get(key);
-    if (!entry) return undefined;
-    if (entry.until > now) return entry.value;
-    this.entries.delete(key);
-    return undefined;
-  }
-
-  set(key: string, value: V, until: number): void {
-    this.entries.delete(key);
-    if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(key, { value, until });
-  }
-}
 
 /** A token bucket: `size` at once, refilled continuously at `perSecond`. */
 class Bucket {
@@ -115,8 +93,8 @@ interface VerifyAnswer {
 const expirationMs = (value: number) => (value < 1e11 ? value * 1000 : value);
 
 export class OpaqueTokenVerifier {
-  private verified = new Expiring<Identity>(MAX_VERIFIED);
-  private refused = new Expiring<AuthFailure>(MAX_REFUSED);
+  private verified = new ExpiringMap<string, Identity>(MAX_VERIFIED);
+  private refused = new ExpiringMap<string, AuthFailure>(MAX_REFUSED);
   private inflight = new Map<string, Promise<Verdict>>();
   private calls: Bucket;
   /** Per client address (`""`: clients the platform did not name); least recently asking first. */

@@ -5,6 +5,11 @@
  */
 export const AuthFailure = {
   // Ours.
+  /**
+   * Neither an Authorization header nor a session cookie. The SDK names this after what its browser flow
+   * misses (dev-browser-missing on a development instance), which reads as a broken setup, not "no token".
+   */
+  NoToken: "no-token",
   /** Clerk wanted a handshake redirect; API functions never redirect to Clerk, so: signed out. */
   Handshake: "handshake",
   /** A pending session (e.g. organization selection required) is not signed in for an API. */

@@ -8,6 +8,7 @@ import type { ClerkClient } from "@clerk/backend";
 import { isClerkAPIResponseError } from "@clerk/backend/errors";
 import type { Config } from "../config.ts";
 import { HttpError, misconfigured } from "../errors.ts";
+import { ExpiringMap, FOREVER } from "../expiring-map.ts";
 import { unauthorized } from "../http.ts";
 import { callClerk, clerkError, upstreamHttpError, withDeadline } from "../upstream.ts";
 import { clerkClient, type SessionSignedIn } from "./index.ts";
@@ -28,8 +29,6 @@ interface Entry {
   /** The fetch under way, shared by every request of the session that arrives meanwhile. */
   pending?: Promise<string>;
   jwt?: string;
-  /** `exp` of `jwt` in epoch ms. */
-  expMs?: number;
 }
 
 /** `exp` of a JWT in epoch ms, or undefined when it has none we can read (then it is used once). */
@@ -39,7 +38,8 @@ function expiryMs(jwt: string): number | undefined {
 }
 
 export class TemplateTokenCache {
-  private entries = new Map<string, Entry>();
+  // A fetched token lapses MIN_LIFE_MS before its exp; a fetch under way stays until it settles.
+  private entries = new ExpiringMap<string, Entry>(MAX_ENTRIES);
 
   /** How many sessions are remembered (tokens and fetches under way). */
   get size(): number {
@@ -50,31 +50,26 @@ export class TemplateTokenCache {
   get(key: TemplateTokenKey, fetchToken: () => Promise<string>, now = Date.now()): Promise<string> {
     // NUL cannot occur in Clerk ids or template names: the three parts cannot run into each other.
     const id = `${key.template}\u0000${key.sessionId}\u0000${key.userId}`;
-    const entry = this.entries.get(id);
+    const entry = this.entries.get(id, now);
     if (entry?.pending) return entry.pending;
-    if (entry?.jwt && entry.expMs !== undefined && entry.expMs - now > MIN_LIFE_MS) {
-      return Promise.resolve(entry.jwt);
-    }
+    if (entry?.jwt) return Promise.resolve(entry.jwt);
     const fresh: Entry = {};
     const pending = fetchToken().then(
       (jwt) => {
         const expMs = expiryMs(jwt);
-        if (this.entries.get(id) === fresh) {
+        if (this.entries.get(id, now) === fresh) {
           if (expMs === undefined) this.entries.delete(id);
-          else this.entries.set(id, { jwt, expMs });
+          else this.entries.set(id, { jwt }, expMs - MIN_LIFE_MS);
         }
         return jwt;
       },
       (err: unknown) => {
-        if (this.entries.get(id) === fresh) this.entries.delete(id);
+        if (this.entries.get(id, now) === fresh) this.entries.delete(id);
         throw err;
       },
     );
     fresh.pending = pending;
-    // Re-inserted at the end: Maps iterate in insertion order, so the first key is the least recent.
-    this.entries.delete(id);
-    if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(id, fresh);
+    this.entries.set(id, fresh, FOREVER);
     return pending;
   }
 }
@@ -85,10 +80,9 @@ const isolateTokens = new TemplateTokenCache();
  * Sessions Clerk reported ended. An ended session never comes back, while its last session token keeps
  * verifying until it expires: without this, replaying it would cost two Backend API calls per request.
  */
-const endedSessions = new Set<string>();
+const endedSessions = new ExpiringMap<string, true>(MAX_ENTRIES);
 function rememberEnded(sessionId: string): void {
-  if (endedSessions.size >= MAX_ENTRIES) endedSessions.delete(endedSessions.values().next().value!);
-  endedSessions.add(sessionId);
+  endedSessions.set(sessionId, true, FOREVER);
 }
 
 /**
@@ -103,7 +97,8 @@ export function templateToken(
   timeoutMs: number,
 ): Promise<string> {
   const { sessionId, userId } = auth;
-  if (endedSessions.has(sessionId)) return Promise.reject(unauthorized(AuthFailure.SessionEnded, true));
+  if (endedSessions.get(sessionId, Date.now()))
+    return Promise.reject(unauthorized(AuthFailure.SessionEnded, true));
   return callClerk(timeoutMs, () =>
     isolateTokens.get({ template, sessionId, userId }, () =>
       fetchTemplateToken(clerkClient(config), auth, template, timeoutMs),

@@ -3,8 +3,9 @@
 // the exact token, re-checks the token's time claims with the SDK's skew on every hit, and is dropped
 // once the token expires, so it never accepts anything the SDK would refuse at that moment. It keeps the
 // token's parsed authorization claims too: nothing the verdict needs is lost by remembering.
+import { ExpiringMap } from "../expiring-map.ts";
 import type { PersonClaims } from "./claims.ts";
-import { hasExpired, isInFuture } from "./clock.ts";
+import { expiredFrom, isInFuture } from "./clock.ts";
 
 const MAX_ENTRIES = 1_000;
 /** How many first sightings are remembered (as 31-bit hashes: small integers, nothing for the GC). */
@@ -33,7 +34,7 @@ export interface VerifiedToken {
 }
 
 export class TokenCache {
-  private entries = new Map<string, VerifiedToken>();
+  private entries = new ExpiringMap<string, VerifiedToken>(MAX_ENTRIES);
   // A token is admitted on its second verification: a client that reuses its token is cached from its
   // second call, while a stream of one-off tokens never churns the map (each churned entry would outlive
   // a young-generation GC and pile up in the old one: 2x the RSS under load, measured by npm run bench).
@@ -42,14 +43,13 @@ export class TokenCache {
   private seenNext = 0;
 
   get(token: string, now = Date.now()): VerifiedToken | undefined {
-    const entry = this.entries.get(token);
+    // An expired entry lapses (and is dropped); one not yet valid is kept for when it is.
+    const entry = this.entries.get(token, now);
     if (!entry) return undefined;
-    const expired = hasExpired(entry.exp, now);
     const early =
       (entry.nbf !== undefined && isInFuture(entry.nbf, now)) ||
       (entry.iat !== undefined && isInFuture(entry.iat, now));
-    if (expired) this.entries.delete(token);
-    return expired || early ? undefined : entry;
+    return early ? undefined : entry;
   }
 
   set(token: string, verified: VerifiedToken): void {
@@ -61,10 +61,6 @@ export class TokenCache {
       this.seenNext = (this.seenNext + 1) % SEEN_SLOTS;
       return;
     }
-    if (this.entries.size >= MAX_ENTRIES) {
-      // Maps iterate in insertion order: drop the oldest.
-      this.entries.delete(this.entries.keys().next().value!);
-    }
-    this.entries.set(token, verified);
+    this.entries.set(token, verified, expiredFrom(verified.exp));
   }
 }

@@ -24,11 +24,18 @@ export function protectedBehaviour(t: Behaviour): void {
       expect(res.status).toBe(200);
     });
 
-    it("no token → 401 unauthorized with a bare Bearer challenge", async () => {
-      const res = await call("protected");
+    it("no token → 401 unauthorized with a bare Bearer challenge, logged as no-token", async () => {
+      const id = requestId("no-token");
+      const res = await call("protected", { headers: { "x-request-id": id } });
       expect(res.status).toBe(401);
       expect(res.headers.get("www-authenticate")).toBe('Bearer realm="api"');
       expect(await errorCode(res)).toBe("unauthorized");
+      expect(await logFor(t.fns, id)).toMatchObject({ status: 401, reason: "no-token" });
+      // A browser's Clerk cookies without a session cookie carry no token either.
+      const cookieId = requestId("no-token-cookies");
+      const cookie = "__client_uat=0; __clerk_db_jwt=dvb_local";
+      expect((await call("protected", { headers: { cookie, "x-request-id": cookieId } })).status).toBe(401);
+      expect(await logFor(t.fns, cookieId)).toMatchObject({ status: 401, reason: "no-token" });
     });
 
     it("rejected token → 401 with error=invalid_token, reason only in the log", async () => {

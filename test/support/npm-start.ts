@@ -47,6 +47,46 @@ export function startNpmStart(readyLine: string, settleMs = 0, cwd = root): Prom
   });
 }
 
+export interface NpmStartRun {
+  /** Exit code, or null when it was stopped after printing `untilLine`. */
+  code: number | null;
+  /** stdout and stderr together. */
+  out: string;
+}
+
+/**
+ * `npm start` seeing only PATH, a random PORT and `env`, run until it exits or prints a line starting
+ * with `untilLine` (then stopped).
+ */
+export function runNpmStart(env: Record<string, string>, untilLine: string, timeoutMs = 30_000) {
+  const port = String(20000 + Math.floor(Math.random() * 20000));
+  const dev = spawn(node, ["scripts/dev.ts"], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? "", PORT: port, ...env },
+  });
+  let out = "";
+  let reached = false;
+  return new Promise<NpmStartRun>((done, fail) => {
+    const timer = setTimeout(() => {
+      dev.kill("SIGKILL");
+      fail(new Error(`npm start neither exited nor printed ${untilLine}: ${out}`));
+    }, timeoutMs);
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      if (!reached && out.split("\n").some((line) => line.startsWith(untilLine))) {
+        reached = true;
+        dev.kill("SIGTERM");
+      }
+    };
+    dev.stdout!.on("data", onData);
+    dev.stderr!.on("data", onData);
+    dev.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      done({ code: reached || signal ? null : code, out });
+    });
+  });
+}
+
 export interface SmokeRun {
   code: number;
   stdout: string;
