@@ -1,5 +1,5 @@
-// Bundles each function twice with esbuild: a Netlify Functions v2 module for Node, and a Supabase Edge
-// Function module for Deno. Prints raw and gzip sizes and fails when a bundle exceeds its budget.
+// Bundles each function three times with esbuild: a Netlify Functions v2 module for Node, a Supabase Edge
+// Function module and a Netlify Edge Function module for Deno. Prints raw and gzip sizes and fails when a bundle exceeds its budget.
 //   node scripts/build.ts            (npm run build)
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -7,6 +7,7 @@ import { gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
 import { BUNDLE_OPTIONS, entryModule, PLATFORM_OPTIONS, type Platform } from "./lib/esbuild-targets.ts";
 import { FUNCTION_NAMES, type FunctionName } from "./lib/functions.ts";
+import { EDGE_DIST, syncNetlifyToml } from "./lib/netlify-edge.ts";
 import { ROOT } from "./lib/paths.ts";
 import { openApiDocument } from "./openapi.ts";
 
@@ -51,6 +52,7 @@ const TARGETS: Target[] = [
     outfile: (fn) => join(dist, "supabase", "functions", fn, "index.js"),
     footer: () => "",
   },
+  { name: "netlify-edge", outfile: (fn) => join(ROOT, EDGE_DIST, `${fn}.js`), footer: () => "" },
 ];
 
 export interface BundleReport {
@@ -105,6 +107,7 @@ export async function build(): Promise<BundleReport[]> {
     reports.push(...(await Promise.all(FUNCTION_NAMES.map((fn) => bundle(target, fn)))));
   }
   await writeFile(join(dist, "supabase", "config.toml"), supabaseConfigToml());
+  if (syncNetlifyToml()) console.error("netlify.toml: edge function declarations updated from functions/");
   // The API described, beside the bundles and in the published site (netlify.toml publishes public/).
   const openapi = `${JSON.stringify(openApiDocument(), null, 2)}\n`;
   await writeFile(join(dist, "openapi.json"), openapi);

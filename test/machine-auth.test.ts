@@ -10,7 +10,7 @@ import type { Fault } from "../scripts/stand-ins/http.ts";
 import { type FunctionName, type Host, type Running, sourceHost } from "./support/hosts.ts";
 import { forEachMode, type Mode, type ModeContext } from "./support/modes.ts";
 import { logFor, requestId } from "./support/probe.ts";
-import { denoHost, netlifyDevHost, nodeBundleHost } from "./support/process-hosts.ts";
+import { denoHost, netlifyDevHost, netlifyEdgeHost, nodeBundleHost } from "./support/process-hosts.ts";
 import { type Stack, startStack } from "./support/stack.ts";
 
 const ALICE = "user_alice";
@@ -662,28 +662,10 @@ for (const host of [sourceHost, nodeBundleHost, denoHost]) {
   describe(host.name, () => forEachMode((mode, ctx) => machineSuite(mode, ctx, host), host));
 }
 
-// The real netlify dev takes ~15 s to start: the decision table only, networkless.
-describe(netlifyDevHost.name, () => {
-  let stack: Stack;
-  let fns: Running;
-  beforeAll(async () => {
-    stack = await startStack();
-    fns = await netlifyDevHost.start({ ...stack.env, CLERK_JWT_KEY: stack.clerk.jwtKeyPem });
-  }, 120_000);
-  afterAll(async () => {
-    await fns?.close();
-    await stack?.close();
-  });
-  machineTable(
-    "networkless",
-    {
-      stack: () => stack,
-      fns: () => fns,
-      restart: () => Promise.reject(new Error("not used by the table")),
-    },
-    netlifyDevHost,
-  );
-});
+// The real netlify dev takes ~15 s to start: the decision table only, one netlify dev per mode serving
+// both the Node functions and the edge functions.
+describe("netlify dev (Node and edge)", () =>
+  forEachMode((mode, ctx, host) => machineTable(mode, ctx, host), [netlifyDevHost, netlifyEdgeHost]));
 
 // Reuse windows on a controlled clock: the source host runs in this process, so faking Date moves the
 // functions' clock and the stand-in's together.

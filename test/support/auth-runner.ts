@@ -23,7 +23,7 @@ function expectedFor(c: AuthCase, mode: Mode, host: Host): { status: number; rea
   return { status: perMode(c.status, mode), reason: c.reason && perMode(c.reason, mode) };
 }
 
-export function authTableSuite(host: Host): void {
+export function authTableSuite(...hosts: Host[]): void {
   let other: ClerkStandIn;
   let attacker: AttackerKey;
   let attackerServer: StandInServer;
@@ -40,7 +40,7 @@ export function authTableSuite(host: Host): void {
     await attackerServer?.close();
   });
 
-  forEachMode((mode, ctx) => {
+  forEachMode((mode, ctx, host) => {
     beforeAll(async () => {
       // Warm the isolate (import, JWKS) so the skew-boundary cases are not measured against a cold start.
       const res = await ctx.fns().call("protected", bearer(await mint(ctx.stack())));
@@ -83,7 +83,7 @@ export function authTableSuite(host: Host): void {
     });
 
     handshakeCases(ctx, mode, host);
-  }, host);
+  }, hosts);
 }
 
 const inProcess = (fns: Running) => fns.urlFor("protected").startsWith(APP_URL);
