@@ -30,7 +30,8 @@ export function forEachMode(
         stack = await startStack();
         env = mode === "networkless" ? { ...stack.env, CLERK_JWT_KEY: stack.clerk.jwtKeyPem } : stack.env;
         await Promise.all(list.map(async (host) => running.set(host, await host.start(env))));
-      });
+        // netlify dev takes most of a minute to load its Node and edge functions on a busy machine.
+      }, 240_000);
       afterAll(async () => {
         await Promise.all([...running.values()].map((fns) => fns.close()));
         await stack?.close();

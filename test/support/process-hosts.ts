@@ -130,12 +130,35 @@ async function startNetlifyDev(site: string, logs: Record<string, unknown>[]): P
   const ports = ["--port", port, "--functions-port", functionsPort, "--staticServerPort", staticPort].map(
     String,
   );
-  return startServer([cli, "dev", "--offline", "--no-open", "--skip-gitignore", ...ports], {
+  const server = await startServer([cli, "dev", "--offline", "--no-open", "--skip-gitignore", ...ports], {
     env: netlifyEnv(),
     cwd: site,
     logs,
     timeoutMs: 120_000,
+    keepLines: true,
   });
+  try {
+    await edgeFunctionsLoaded(server);
+  } catch (err) {
+    await server.stop(0);
+    throw err;
+  }
+  return server;
+}
+
+/**
+ * netlify dev says it is ready before its edge functions are: it loads them (in Deno) afterwards, and
+ * until then /edge/ paths answer 404.
+ */
+async function edgeFunctionsLoaded(server: ServerProcess, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const loaded = (fn: string) => server.lines.some((line) => line.includes(`Loaded edge function ${fn}`));
+  while (!FUNCTION_NAMES.every(loaded)) {
+    const failed = server.lines.find((line) => /Failed to load edge function/.test(line));
+    if (failed || Date.now() > deadline)
+      throw new Error(`netlify dev's edge functions did not load:\n${server.tail()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /** The shared netlify dev for `env`, serving each function at `${origin}${pathOf(fn)}`. */
