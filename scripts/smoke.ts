@@ -1,13 +1,14 @@
 // Smoke-tests a deployment of the four functions, signed out and signed in.
-//   npm run smoke -- --base-url <url> [--target netlify|supabase] [--origin <origin>] [--json]
+//   npm run smoke -- --base-url <url> [--target netlify|netlify-edge|supabase] [--origin <origin>] [--json]
 // Token: SMOKE_SESSION_TOKEN, or minted through the Backend API from CLERK_SECRET_KEY + SMOKE_USER_ID
 // (+ CLERK_API_URL) — POST /v1/sessions, then POST /v1/sessions/{id}/tokens (development instances).
 import { parseArgs } from "node:util";
 import { machineOnlySmoke, machineRows, machineToken, sessionConfigured } from "./smoke-machine.ts";
 
-const USAGE = `Usage: npm run smoke -- --base-url <url> [--target netlify|supabase] [--origin <origin>] [--json]
+const USAGE = `Usage: npm run smoke -- --base-url <url> [--target netlify|netlify-edge|supabase] [--origin <origin>] [--json]
   --base-url  where the functions are deployed, e.g. http://localhost:8888 or https://<ref>.supabase.co
-  --target    netlify: <base>/api/<name> (default); supabase: <base>/functions/v1/<name>
+  --target    netlify: <base>/api/<name> (default); netlify-edge: <base>/edge/<name>;
+              supabase: <base>/functions/v1/<name>
   --origin    also check the CORS preflight for this browser origin
   --json      print the results as JSON
 Token: SMOKE_SESSION_TOKEN, or CLERK_SECRET_KEY + SMOKE_USER_ID (+ CLERK_API_URL) to mint one.
@@ -24,6 +25,13 @@ interface Result {
 class UsageError extends Error {}
 
 /** Reads a nested JSON value without trusting the deployment's response shape. */
+/** Where each target serves a function, below the base URL. */
+const TARGET_PATHS: Record<string, string> = {
+  netlify: "/api",
+  "netlify-edge": "/edge",
+  supabase: "/functions/v1",
+};
+
 function dig(value: unknown, ...path: string[]): unknown {
   let current = value;
   for (const key of path)
@@ -51,8 +59,8 @@ function options() {
   if (values.help) throw new UsageError("");
   const base = values["base-url"];
   if (!base || !URL.canParse(base)) throw new UsageError("--base-url must be an absolute URL");
-  if (values.target !== "netlify" && values.target !== "supabase")
-    throw new UsageError("--target must be netlify or supabase");
+  if (!(values.target in TARGET_PATHS))
+    throw new UsageError("--target must be netlify, netlify-edge or supabase");
   if (values.origin && !URL.canParse(values.origin)) throw new UsageError("--origin must be an origin URL");
   return { base: base.replace(/\/$/, ""), target: values.target, origin: values.origin, json: values.json };
 }
@@ -88,7 +96,7 @@ type Check = (
 ) => Promise<unknown>;
 
 const functionUrl = (opts: Options, fn: string, query = "") =>
-  `${opts.base}${opts.target === "supabase" ? "/functions/v1" : "/api"}/${fn}${query ? `?${query}` : ""}`;
+  `${opts.base}${TARGET_PATHS[opts.target]}/${fn}${query ? `?${query}` : ""}`;
 
 /** One clear line when the deployment cannot be reached at all, rather than a table of failures. */
 async function reachable(opts: Options): Promise<boolean> {

@@ -6,7 +6,7 @@ import { isFunctionName } from "../scripts/lib/functions.ts";
 import { type StandInServer, serve } from "../scripts/stand-ins/http.ts";
 import type { Running } from "./support/hosts.ts";
 import { type NpmStart, smoke, startNpmStart } from "./support/npm-start.ts";
-import { denoHost, nodeBundleHost } from "./support/process-hosts.ts";
+import { denoHost, netlifyEdgeHost, nodeBundleHost } from "./support/process-hosts.ts";
 import { type Stack, startStack } from "./support/stack.ts";
 
 describe("smoke against npm start (stand-ins, no keys)", () => {
@@ -100,6 +100,32 @@ describe("smoke against the Supabase bundles under Deno (--target supabase)", ()
       },
     );
     expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^\d+ passed, 0 failed$/m);
+  });
+});
+
+describe("smoke against the edge functions under the real netlify dev (--target netlify-edge)", () => {
+  let stack: Stack;
+  let fns: Running;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    fns = await netlifyEdgeHost.start(stack.env);
+  }, 240_000);
+  afterAll(async () => {
+    await fns?.close();
+    await stack?.close();
+  });
+
+  it("passes at /edge/<name>, with a token minted through the Backend API", async () => {
+    const base = new URL(fns.urlFor("protected")).origin;
+    const run = await smoke(["--base-url", base, "--target", "netlify-edge", "--origin", base], {
+      CLERK_SECRET_KEY: stack.clerk.secretKey,
+      CLERK_API_URL: stack.clerk.url,
+      SMOKE_USER_ID: "user_bob",
+    });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/\| protected signed in → 200 \| 200 \|/);
     expect(run.stdout).toMatch(/^\d+ passed, 0 failed$/m);
   });
 });
