@@ -12,9 +12,10 @@ import { APP_ORIGIN, type Stack } from "./stack.ts";
 
 /**
  * Hosts behind Node's HTTP parser, which refuses headers over 16 KiB with 431 before the function runs
- * (scripts/serve.ts stands in for Netlify's front end; netlify dev is a Node server too).
+ * (scripts/serve.ts stands in for Netlify's front end; netlify dev is a Node server too, in front of its
+ * edge functions as well).
  */
-const NODE_HEADER_LIMIT = new Set(["node-bundles", "netlify-dev"]);
+const NODE_HEADER_LIMIT = new Set(["node-bundles", "netlify-dev", "netlify-edge"]);
 
 /** The status and logged reason a case must get in `mode` on `host`. */
 function expectedFor(c: AuthCase, mode: Mode, host: Host): { status: number; reason: string | undefined } {
