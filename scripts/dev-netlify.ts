@@ -5,7 +5,16 @@
 // wired in, as with `npm start`.
 //   PORT=8888 STATIC_PORT=8889 npm run dev:netlify
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseEnv } from "node:util";
 import { build } from "./build.ts";
@@ -24,10 +33,12 @@ const CONFIG_VARIABLE = /^(CLERK_|SUPABASE_|CORS_|UPSTREAM_|DATA_TABLE$|SIGN_IN_
  * repository's .env, the shell's variables, the stand-ins') is written there for both to read.
  */
 function devSite(env: Record<string, string>): string {
-  const site = join(ROOT, ".tools", "dev-site");
-  rmSync(site, { recursive: true, force: true });
-  mkdirSync(site, { recursive: true });
-  for (const path of ["netlify.toml", "public", "dist"]) symlinkSync(join(ROOT, path), join(site, path));
+  // Outside the repository: inside it, netlify dev takes the repository's root as the site's.
+  const site = mkdtempSync(join(tmpdir(), "netlify-dev-site-"));
+  // netlify.toml copied, not linked: netlify dev takes the folder of its real path as the site (and
+  // would read the repository's .env instead of this one).
+  copyFileSync(join(ROOT, "netlify.toml"), join(site, "netlify.toml"));
+  for (const path of ["public", "dist"]) symlinkSync(join(ROOT, path), join(site, path));
   const dotEnv = join(ROOT, ".env");
   const fromFile = existsSync(dotEnv) ? parseEnv(readFileSync(dotEnv, "utf8")) : {};
   const fromShell = Object.entries(process.env).filter(
@@ -66,6 +77,7 @@ Another port: PORT=9999 npm run dev:netlify. The edge functions load a little af
 const stop = async (code: number) => {
   child.kill("SIGTERM");
   await services?.close();
+  rmSync(site, { recursive: true, force: true });
   process.exit(code);
 };
 process.once("SIGINT", () => void stop(0));
