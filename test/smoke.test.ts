@@ -7,7 +7,7 @@ import { type StandInServer, serve } from "../scripts/stand-ins/http.ts";
 import type { Running } from "./support/hosts.ts";
 import { type NpmStart, smoke, startNpmStart } from "./support/npm-start.ts";
 import { denoHost, netlifyEdgeHost, nodeBundleHost } from "./support/process-hosts.ts";
-import { type Stack, startStack } from "./support/stack.ts";
+import { APP_ORIGIN, type Stack, startStack } from "./support/stack.ts";
 
 describe("smoke against npm start (stand-ins, no keys)", () => {
   let started: NpmStart;
@@ -119,7 +119,7 @@ describe("smoke against the edge functions under the real netlify dev (--target 
 
   it("passes at /edge/<name>, with a token minted through the Backend API", async () => {
     const base = new URL(fns.urlFor("protected")).origin;
-    const run = await smoke(["--base-url", base, "--target", "netlify-edge", "--origin", base], {
+    const run = await smoke(["--base-url", base, "--target", "netlify-edge", "--origin", APP_ORIGIN], {
       CLERK_SECRET_KEY: stack.clerk.secretKey,
       CLERK_API_URL: stack.clerk.url,
       SMOKE_USER_ID: "user_bob",
@@ -127,6 +127,9 @@ describe("smoke against the edge functions under the real netlify dev (--target 
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toMatch(/\| protected signed in → 200 \| 200 \|/);
     expect(run.stdout).toMatch(/^\d+ passed, 0 failed$/m);
+    // /edge/ is the edge functions' (the same netlify dev serves the Node ones at /api/).
+    const edge = await fetch(`${base}/edge/protected`);
+    expect(edge.headers.get("x-nf-edge-functions")).toBe("protected");
   });
 });
 
