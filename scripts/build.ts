@@ -1,5 +1,5 @@
-// Bundles each function twice with esbuild: a Netlify Functions v2 module for Node, and a Supabase Edge
-// Function module for Deno. Prints raw and gzip sizes and fails when a bundle exceeds its budget.
+// Bundles each function three times with esbuild: a Netlify Functions v2 module for Node, a Supabase Edge
+// Function module and a Netlify Edge Function module for Deno. Prints raw and gzip sizes and fails when a bundle exceeds its budget.
 //   node scripts/build.ts            (npm run build)
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -7,6 +7,7 @@ import { gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
 import { BUNDLE_OPTIONS, entryModule, PLATFORM_OPTIONS, type Platform } from "./lib/esbuild-targets.ts";
 import { DeclarationError, FUNCTIONS_DIR, type LoadedFunction, loadFunctions } from "./lib/functions.ts";
+import { EDGE_DIST, edgePath } from "./lib/netlify-edge.ts";
 import { ROOT } from "./lib/paths.ts";
 import { stripToolingPlugin } from "./lib/strip-tooling.ts";
 import { openApiDocument } from "./openapi.ts";
@@ -47,6 +48,14 @@ const TARGETS: Target[] = [
     name: "supabase",
     outfile: (fn) => join(dist, "supabase", "functions", fn, "index.js"),
     footer: () => "",
+  },
+  {
+    name: "netlify-edge",
+    outfile: (fn) => join(ROOT, EDGE_DIST, `${fn}.js`),
+    // Netlify's build reads an edge function's path from its inline config. `netlify dev` offline cannot
+    // (it fetches the reader from Netlify's servers), so the local sites declare the same paths in their
+    // netlify.toml (scripts/lib/netlify-edge.ts): a new function needs no declaration in the repository.
+    footer: (fn) => `export const config = ${JSON.stringify({ path: edgePath(fn) })};\n`,
   },
 ];
 

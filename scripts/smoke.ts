@@ -1,7 +1,7 @@
 // Smoke-tests a deployment of the functions in functions/, signed out, signed in and as a machine: the
 // rows come from each function's declaration (scripts/smoke/rows.ts), plus a name round trip that puts
 // back what it changed (scripts/smoke/round-trips.ts).
-//   npm run smoke -- --base-url <url> [--target netlify|supabase] [--origin <origin>] [--json]
+//   npm run smoke -- --base-url <url> [--target netlify|netlify-edge|supabase] [--origin <origin>] [--json]
 // Token: SMOKE_SESSION_TOKEN, or minted through the Backend API from CLERK_SECRET_KEY + SMOKE_USER_ID
 // (+ CLERK_API_URL) — POST /v1/sessions, then POST /v1/sessions/{id}/tokens (development instances).
 import { parseArgs } from "node:util";
@@ -11,15 +11,23 @@ import { nameRoundTrip } from "./smoke/round-trips.ts";
 import { machineRows, sessionRows, signedOutRows } from "./smoke/rows.ts";
 import { machineToken, sessionConfigured } from "./smoke-machine.ts";
 
-const USAGE = `Usage: npm run smoke -- --base-url <url> [--target netlify|supabase] [--origin <origin>] [--json]
+const USAGE = `Usage: npm run smoke -- --base-url <url> [--target netlify|netlify-edge|supabase] [--origin <origin>] [--json]
   --base-url  where the functions are deployed, e.g. http://localhost:8888 or https://<ref>.supabase.co
-  --target    netlify: <base>/api/<name> (default); supabase: <base>/functions/v1/<name>
+  --target    netlify: <base>/api/<name> (default); netlify-edge: <base>/edge/<name>;
+              supabase: <base>/functions/v1/<name>
   --origin    also check the CORS preflight for this browser origin
   --json      print the results as JSON
 Token: SMOKE_SESSION_TOKEN, or CLERK_SECRET_KEY + SMOKE_USER_ID (+ CLERK_API_URL) to mint one.
 Machine rows: SMOKE_MACHINE_TOKEN, or CLERK_MACHINE_SECRET_KEY to mint an M2M token; alone, they are the run.`;
 
 class UsageError extends Error {}
+
+/** Where each target serves a function, below the base URL. */
+const TARGET_PATHS: Record<string, string> = {
+  netlify: "/api",
+  "netlify-edge": "/edge",
+  supabase: "/functions/v1",
+};
 
 function options() {
   let values: ReturnType<typeof parse>["values"];
@@ -41,8 +49,8 @@ function options() {
   if (values.help) throw new UsageError("");
   const base = values["base-url"];
   if (!base || !URL.canParse(base)) throw new UsageError("--base-url must be an absolute URL");
-  if (values.target !== "netlify" && values.target !== "supabase")
-    throw new UsageError("--target must be netlify or supabase");
+  if (!(values.target in TARGET_PATHS))
+    throw new UsageError("--target must be netlify, netlify-edge or supabase");
   if (values.origin && !URL.canParse(values.origin)) throw new UsageError("--origin must be an origin URL");
   return { base: base.replace(/\/$/, ""), target: values.target, origin: values.origin, json: values.json };
 }
@@ -70,7 +78,7 @@ async function sessionToken(): Promise<string> {
 type Options = ReturnType<typeof options>;
 
 const functionUrl = (opts: Options, fn: string, query = "") =>
-  `${opts.base}${opts.target === "supabase" ? "/functions/v1" : "/api"}/${fn}${query ? `?${query}` : ""}`;
+  `${opts.base}${TARGET_PATHS[opts.target]}/${fn}${query ? `?${query}` : ""}`;
 
 /** One clear line when the deployment cannot be reached at all, rather than a table of failures. */
 async function reachable(opts: Options, fn: string): Promise<boolean> {

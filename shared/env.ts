@@ -1,5 +1,6 @@
-// The only place that touches a runtime's globals: Netlify Functions v2 expose `Netlify.env`, Supabase Edge
-// (Deno) `Deno.env`, and plain Node `process.env`. Everything else reads configuration through config.ts.
+// The only place that touches a runtime's globals: Netlify Functions v2 and Netlify Edge Functions expose
+// `Netlify.env` (the edge's Deno also has `Deno.env`, so Netlify's is asked first), Supabase Edge (Deno)
+// `Deno.env`, and plain Node `process.env`. Everything else reads configuration through config.ts.
 interface EnvSource {
   get(name: string): string | undefined;
 }

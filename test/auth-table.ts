@@ -381,6 +381,10 @@ const CASES: AuthCase[] = [
         status: 200,
         why: "netlify dev's proxy forwards only one of the two headers: the function sees one genuine token",
       },
+      "netlify-edge": {
+        status: 200,
+        why: "netlify dev's proxy forwards only one of the two headers to its edge functions too",
+      },
     },
   },
   {

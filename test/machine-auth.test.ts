@@ -12,7 +12,7 @@ import { useFunctions } from "./support/fixture.ts";
 import { type FunctionName, type Host, type Running, sourceHost } from "./support/hosts.ts";
 import { forEachMode, type Mode, type ModeContext } from "./support/modes.ts";
 import { logFor, requestId } from "./support/probe.ts";
-import { denoHost, netlifyDevHost, nodeBundleHost } from "./support/process-hosts.ts";
+import { denoHost, netlifyDevHost, netlifyEdgeHost, nodeBundleHost } from "./support/process-hosts.ts";
 import type { Stack } from "./support/stack.ts";
 
 const ALICE = "user_alice";
@@ -670,19 +670,10 @@ for (const host of [sourceHost, nodeBundleHost, denoHost]) {
   describe(host.name, () => forEachMode((mode, ctx) => machineSuite(mode, ctx, host), host));
 }
 
-// The real netlify dev takes ~15 s to start: the decision table only, networkless.
-describe(netlifyDevHost.name, () => {
-  const session = useFunctions({ host: netlifyDevHost, mode: "networkless", users: [], timeoutMs: 120_000 });
-  machineTable(
-    "networkless",
-    {
-      stack: () => session.stack,
-      fns: () => session.fns,
-      restart: () => Promise.reject(new Error("not used by the table")),
-    },
-    netlifyDevHost,
-  );
-});
+// The real netlify dev takes ~15 s to start: the decision table only, one netlify dev per mode serving
+// both the Node functions and the edge functions.
+describe("netlify dev (Node and edge)", () =>
+  forEachMode((mode, ctx, host) => machineTable(mode, ctx, host), [netlifyDevHost, netlifyEdgeHost]));
 
 // Reuse windows on a controlled clock: the source host runs in this process, so faking Date moves the
 // functions' clock and the stand-in's together.

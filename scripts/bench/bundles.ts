@@ -7,7 +7,7 @@ import * as esbuild from "esbuild";
 import { BUNDLE_OPTIONS, entryModule, PLATFORM_OPTIONS } from "../lib/esbuild-targets.ts";
 import { ROOT } from "../lib/paths.ts";
 import { PROBE } from "./cold-load.ts";
-import { bundlePath, NODE_HOST } from "./servers.ts";
+import { bundlePath, EDGE_HOST, NODE_HOST } from "./servers.ts";
 
 export interface Size {
   file: string;
@@ -48,6 +48,13 @@ export async function bundleBenchFunctions(): Promise<Size[]> {
     define: { "import.meta.main": "false" },
     logLevel: "warning",
     outfile: NODE_HOST,
+  });
+  await esbuild.build({
+    entryPoints: [join(ROOT, "scripts/bench/edge-host.ts")],
+    format: "esm",
+    target: "es2022",
+    logLevel: "warning",
+    outfile: EDGE_HOST,
   });
   // The cold-load probe, plain JS that both runtimes run as is.
   await esbuild.build({

@@ -60,7 +60,7 @@ function probeOnce(
 }
 
 export async function coldLoadPhase(): Promise<ColdLoad[]> {
-  const entries = (["node", "deno"] as const).flatMap((runtime) =>
+  const entries = (["node", "deno", "netlify-edge"] as const).flatMap((runtime) =>
     (["hello", ...FUNCTION_NAMES] as const).map((module) => ({
       runtime,
       module,

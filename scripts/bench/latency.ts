@@ -202,7 +202,7 @@ async function measureOne(ctx: LatencyContext, id: Id): Promise<LatencyResult> {
 
 export async function latencyPhase(ctx: LatencyContext): Promise<LatencyResult[]> {
   const results: LatencyResult[] = [];
-  for (const runtime of ["node", "deno"] as const) {
+  for (const runtime of ["node", "deno", "netlify-edge"] as const) {
     for (const fn of FUNCTION_NAMES) {
       log(`latency: ${runtime}/${fn}`);
       results.push(await measureOne(ctx, { fn, runtime }));

@@ -6,12 +6,14 @@ import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { FunctionName } from "../lib/functions.ts";
+import { EDGE_DIST, edgePath } from "../lib/netlify-edge.ts";
 import { binPath, ROOT } from "../lib/paths.ts";
 import { type ServerProcess, startServer } from "../lib/process.ts";
 import type { ClerkStandIn } from "../stand-ins/clerk.ts";
 import { noPin } from "./options.ts";
 
-export type Runtime = "node" | "deno";
+/** Netlify Functions on Node, Supabase Edge on Deno, Netlify Edge on Deno. */
+export type Runtime = "node" | "deno" | "netlify-edge";
 export type Impl = "project" | "floor" | "hello";
 export type KeyMode = "networkless" | "jwks";
 /** One reused session token, a fresh one per request, or one reused opaque M2M token. */
@@ -73,6 +75,7 @@ export const denoBin = existsSync(binPath("deno")) ? binPath("deno") : "deno";
 /** The bundle each runtime serves per implementation: the project's are the ones `npm run build` ships. */
 export function bundlePath(runtime: Runtime, impl: Impl, fn: FunctionName = "protected"): string {
   if (impl === "project") {
+    if (runtime === "netlify-edge") return join(ROOT, EDGE_DIST, `${fn}.js`);
     return runtime === "node"
       ? join(ROOT, `dist/netlify/${fn}.mjs`)
       : join(ROOT, `dist/supabase/functions/${fn}/index.js`);
@@ -84,13 +87,21 @@ export function bundlePath(runtime: Runtime, impl: Impl, fn: FunctionName = "pro
 
 /** Same request path the platform would route; Deno's `deno serve` hands every path to `fetch`. */
 export const requestPath = (runtime: Runtime, fn: FunctionName = "protected") =>
-  runtime === "node" ? `/api/${fn}` : `/functions/v1/${fn}`;
+  runtime === "node" ? `/api/${fn}` : runtime === "deno" ? `/functions/v1/${fn}` : edgePath(fn);
 
 /** scripts/bench/node-host.ts (serve.ts's adapter, one function), bundled to plain JS. */
 export const NODE_HOST = join(BENCH_BUILD_DIR, "node/host.mjs");
 
-/** Both runtimes host every implementation the same way: node-host over serve.ts, or `deno serve`. */
+/** scripts/bench/edge-host.ts (a Netlify Edge bundle's default export under Deno.serve), bundled. */
+export const EDGE_HOST = join(BENCH_BUILD_DIR, "deno/edge-host.mjs");
+
+/**
+ * Each runtime hosts every implementation the same way: node-host over serve.ts, `deno serve`, or
+ * edge-host.
+ */
 export function serverCommand(runtime: Runtime, bundle: string, fn: FunctionName = "protected"): string[] {
+  if (runtime === "netlify-edge")
+    return [denoBin, "run", "--allow-env", "--allow-net", "--allow-read", EDGE_HOST, bundle];
   return runtime === "node"
     ? [process.execPath, NODE_HOST, bundle, fn]
     : [denoBin, "serve", "--allow-env", "--allow-net", "--host", "127.0.0.1", "--port", "0", bundle];

@@ -1,9 +1,9 @@
 // How a function is bundled for each platform: the entry module wrapping its default export, and the
-// esbuild options of the runtime. scripts/build.ts bundles the project with these, the bench its floor
+// esbuild options of the runtime (Netlify Functions on Node, Supabase Edge and Netlify Edge on Deno). scripts/build.ts bundles the project with these, the bench its floor
 // and hello-world, so both are measured as built alike.
 import type { BuildOptions } from "esbuild";
 
-export type Platform = "netlify" | "supabase";
+export type Platform = "netlify" | "supabase" | "netlify-edge";
 
 /** Options every bundle shares: one minified ES module. */
 export const BUNDLE_OPTIONS: BuildOptions = {
@@ -15,23 +15,28 @@ export const BUNDLE_OPTIONS: BuildOptions = {
   logLevel: "warning",
 };
 
+// Web-standard builds of dependencies (e.g. @clerk/backend's browser crypto), not their node ones.
+const DENO_OPTIONS: BuildOptions = {
+  platform: "neutral",
+  target: "es2022",
+  conditions: ["deno", "worker", "browser"],
+  mainFields: ["module", "main"],
+  // Deno, Supabase Edge and Netlify's edge provide Node's built-ins (AsyncLocalStorage for
+  // runtime/abort-fetch.ts), so they stay imports instead of being bundled.
+  external: ["node:*"],
+};
+
 export const PLATFORM_OPTIONS: Record<Platform, BuildOptions> = {
   netlify: { platform: "node", target: "node22", conditions: ["node"] },
-  // Web-standard builds of dependencies (e.g. @clerk/backend's browser crypto), not their node ones.
-  supabase: {
-    platform: "neutral",
-    target: "es2022",
-    conditions: ["deno", "worker", "browser"],
-    mainFields: ["module", "main"],
-    // Deno and Supabase Edge provide Node's built-ins (AsyncLocalStorage for runtime/abort-fetch.ts).
-    external: ["node:*"],
-  },
+  supabase: DENO_OPTIONS,
+  "netlify-edge": DENO_OPTIONS,
 };
 
 /**
- * Netlify imports the default export; Supabase's edge runtime serves `{ fetch }`. A function is named by its
- * file (`name`; the bench's floor and hello-world are plain handlers). `first` modules are imported before
- * the function, so they evaluate before any of its dependencies.
+ * Netlify (Functions and Edge) calls the default export with `(req, context)`; Supabase's edge runtime
+ * serves `{ fetch }`. A function is named by its file (`name`; the bench's floor and hello-world are plain
+ * handlers). `first` modules are imported before the function, so they evaluate before any of its
+ * dependencies.
  */
 export function entryModule(
   platform: Platform,
@@ -41,7 +46,7 @@ export function entryModule(
   const preludes = (opts.first ?? []).map((file) => `import ${JSON.stringify(file)};\n`).join("");
   const handler = opts.name ? `fn.named(${JSON.stringify(opts.name)})` : "fn";
   const body = `${preludes}import fn from ${JSON.stringify(source)};\nconst handler = ${handler};\n`;
-  return platform === "netlify"
-    ? `${body}export default handler;`
-    : `${body}export default { fetch: handler };`;
+  return platform === "supabase"
+    ? `${body}export default { fetch: handler };`
+    : `${body}export default handler;`;
 }

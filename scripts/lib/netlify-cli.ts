@@ -2,6 +2,7 @@
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { ROOT } from "./paths.ts";
 
 export const NETLIFY_CLI_VERSION = "27.10.2";
@@ -34,12 +35,26 @@ export function netlifyCli(): string {
   return bin;
 }
 
-/** Environment for netlify dev: offline-safe (Deno from node_modules on PATH) and no telemetry. */
+/**
+ * Netlify's edge bootstrap (the runtime around each edge function), vendored in @netlify/edge-functions-dev,
+ * which the pinned netlify-cli's own lockfile installs beside it: without it netlify dev fetches the
+ * bootstrap from Netlify's servers and edge functions cannot start offline. Taking it from netlify-cli's
+ * tree keeps the two versions matched with no dependency of ours.
+ */
+export const edgeBootstrapUrl = () =>
+  pathToFileURL(join(dir, "node_modules", "@netlify", "edge-functions-dev", "dist", "deno", "bootstrap.mjs"))
+    .href;
+
+/**
+ * Environment for netlify dev: offline-safe (Deno from node_modules on PATH, the vendored edge bootstrap)
+ * and no telemetry.
+ */
 export function netlifyEnv(extra: Record<string, string> = {}): Record<string, string> {
   return {
     PATH: `${join(ROOT, "node_modules", ".bin")}:${process.env.PATH ?? ""}`,
     HOME: process.env.HOME ?? "/tmp",
     NETLIFY_TELEMETRY_DISABLED: "1",
+    NETLIFY_EDGE_BOOTSTRAP: edgeBootstrapUrl(),
     ...extra,
   };
 }

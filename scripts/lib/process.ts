@@ -81,9 +81,11 @@ export function startServer(argv: string[], opts: ServerOptions = {}): Promise<S
     const onLine = (line: string) => {
       lines.push(line);
       if (!opts.keepLines && lines.length > TAIL_LINES * 2) lines.splice(0, TAIL_LINES);
-      if (line.startsWith("{")) {
+      // netlify dev prefixes an edge function's lines with its name: `[protected] {...}`.
+      const json = line.replace(/^\[[\w-]+\] (?=\{)/, "");
+      if (json.startsWith("{")) {
         try {
-          logs.push(JSON.parse(line));
+          logs.push(JSON.parse(json));
         } catch {
           // Kept in `lines` all the same.
         }

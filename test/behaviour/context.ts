@@ -1,7 +1,7 @@
 // What every behaviour module is given: the functions on one host with the stand-ins (JWKS mode), alice's
 // and bob's session tokens, and `call`, which holds every response to the generated OpenAPI document.
 import { beforeEach, expect } from "vitest";
-import { useFunctions } from "../support/fixture.ts";
+import { type StandIns, useFunctions } from "../support/fixture.ts";
 import { declaredMethod, type FunctionName, type Host, type Running } from "../support/hosts.ts";
 import { expectDocumented } from "../support/openapi.ts";
 import type { Stack } from "../support/stack.ts";
@@ -42,9 +42,13 @@ export async function errorCode(res: Response): Promise<string> {
   return body.error.code;
 }
 
-/** Starts the functions on `host` for the enclosing describe block; each test sees the calls of its own. */
-export function useBehaviour(host: Host): Behaviour {
-  const session = useFunctions({ host, users: [ALICE, BOB] });
+/**
+ * Starts the functions on `host` for the enclosing describe block (on `standIns` when several hosts share
+ * them); each test sees the calls of its own.
+ */
+export function useBehaviour(host: Host, standIns?: StandIns): Behaviour {
+  // netlify dev takes most of a minute to load its Node and edge functions on a busy machine.
+  const session = useFunctions({ host, users: [ALICE, BOB], standIns, timeoutMs: 240_000 });
   beforeEach(() => session.stack.resetCalls());
   // Every response is also held to the generated OpenAPI document, so the two cannot drift apart.
   const call = async (fn: FunctionName, init?: Parameters<Running["call"]>[1]) =>

@@ -19,7 +19,9 @@ export function protectedBehaviour(t: Behaviour): void {
     it("signed in with the __session cookie → 200", async () => {
       // A browser signed in to a development instance sends __client_uat and the dev browser beside __session.
       const uat = Math.floor(Date.now() / 1000) - 60;
-      const cookie = `__client_uat=${uat}; __clerk_db_jwt=dvb_local; __session=${t.alice}`;
+      // A token minted now: Clerk refuses a session token issued before __client_uat, and the suite's
+      // shared one may be older than a minute by the time a second host runs this.
+      const cookie = `__client_uat=${uat}; __clerk_db_jwt=dvb_local; __session=${await t.newSession()}`;
       const res = await call("protected", { headers: { cookie } });
       expect(res.status).toBe(200);
     });

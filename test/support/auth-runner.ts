@@ -12,9 +12,10 @@ import { APP_ORIGIN, type Stack } from "./stack.ts";
 
 /**
  * Hosts behind Node's HTTP parser, which refuses headers over 16 KiB with 431 before the function runs
- * (scripts/serve.ts stands in for Netlify's front end; netlify dev is a Node server too).
+ * (scripts/serve.ts stands in for Netlify's front end; netlify dev is a Node server too, in front of its
+ * edge functions as well).
  */
-const NODE_HEADER_LIMIT = new Set(["node-bundles", "netlify-dev"]);
+const NODE_HEADER_LIMIT = new Set(["node-bundles", "netlify-dev", "netlify-edge"]);
 
 /** The status and logged reason a case must get in `mode` on `host`. */
 function expectedFor(c: AuthCase, mode: Mode, host: Host): { status: number; reason: string | undefined } {
@@ -23,7 +24,7 @@ function expectedFor(c: AuthCase, mode: Mode, host: Host): { status: number; rea
   return { status: perMode(c.status, mode), reason: c.reason && perMode(c.reason, mode) };
 }
 
-export function authTableSuite(host: Host): void {
+export function authTableSuite(...hosts: Host[]): void {
   let other: ClerkStandIn;
   let attacker: AttackerKey;
   let attackerServer: StandInServer;
@@ -40,7 +41,7 @@ export function authTableSuite(host: Host): void {
     await attackerServer?.close();
   });
 
-  forEachMode((mode, ctx) => {
+  forEachMode((mode, ctx, host) => {
     beforeAll(async () => {
       // Warm the isolate (import, JWKS) so the skew-boundary cases are not measured against a cold start.
       const res = await ctx.fns().call("protected", bearer(await mint(ctx.stack())));
@@ -83,7 +84,7 @@ export function authTableSuite(host: Host): void {
     });
 
     handshakeCases(ctx, mode, host);
-  }, host);
+  }, hosts);
 }
 
 const inProcess = (fns: Running) => fns.urlFor("protected").startsWith(APP_URL);

@@ -1,12 +1,13 @@
 // Hosts that run the BUILT bundles in real child processes: Node (Netlify bundles behind a plain
 // node:http adapter), Deno (`deno serve` on each Supabase bundle, as the edge runtime would) and the
-// real `netlify dev`.
+// real `netlify dev` (its Node functions and its edge functions).
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FUNCTION_NAMES, type FunctionName, functionUrls } from "../../scripts/lib/functions.ts";
 import { netlifyCli, netlifyEnv } from "../../scripts/lib/netlify-cli.ts";
+import { EDGE_DIST, edgePath, localSiteToml } from "../../scripts/lib/netlify-edge.ts";
 import { binPath, ROOT, requireBuild } from "../../scripts/lib/paths.ts";
 import { type ServerProcess, startServer } from "../../scripts/lib/process.ts";
 import { type CallInit, declaredMethod, type Host, type Running } from "./hosts.ts";
@@ -98,11 +99,15 @@ function freePort(): Promise<number> {
   });
 }
 
-/** A throwaway site folder: the Netlify bundles and config, and a generated .env carrying `env`. */
+/** A throwaway site folder: the Netlify bundles (Node and edge) and config, and a .env carrying `env`. */
 function netlifySite(env: Record<string, string>): string {
   const site = mkdtempSync(join(tmpdir(), "netlify-site-"));
-  for (const path of ["netlify.toml", "public", "dist/netlify"])
+  for (const path of ["public", "dist/netlify", EDGE_DIST])
     cpSync(join(ROOT, path), join(site, path), { recursive: true });
+  // With the edge paths declared, as netlify dev cannot read them from the bundles offline.
+  writeFileSync(join(site, "netlify.toml"), localSiteToml());
+  // Under netlify dev, edge functions read variables from the site's .env, never from netlify dev's own
+  // environment (a variable set only there reads as undefined at the edge).
   writeFileSync(
     join(site, ".env"),
     Object.entries(env)
@@ -112,38 +117,109 @@ function netlifySite(env: Record<string, string>): string {
   return site;
 }
 
+interface SharedDev {
+  server: Promise<ServerProcess>;
+  site: string;
+  users: number;
+}
+
+/** One `netlify dev` per environment, shared by the Node and edge hosts started with it (~15 s each). */
+const devServers = new Map<string, SharedDev>();
+
+async function startNetlifyDev(site: string, logs: Record<string, unknown>[]): Promise<ServerProcess> {
+  const cli = netlifyCli();
+  const [port, functionsPort, staticPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const ports = ["--port", port, "--functions-port", functionsPort, "--staticServerPort", staticPort].map(
+    String,
+  );
+  const server = await startServer([cli, "dev", "--offline", "--no-open", "--skip-gitignore", ...ports], {
+    env: netlifyEnv(),
+    cwd: site,
+    logs,
+    timeoutMs: 120_000,
+    keepLines: true,
+  });
+  try {
+    await edgeFunctionsLoaded(server);
+  } catch (err) {
+    await server.stop(0);
+    throw err;
+  }
+  return server;
+}
+
 /**
- * The Netlify bundles under the real `netlify dev` (pinned netlify-cli, installed on first use; offline,
- * Deno on PATH), in a throwaway site folder whose generated .env carries the environment.
+ * netlify dev says it is ready before its edge functions are: it loads them (in Deno) afterwards, and
+ * until then /edge/ paths answer 404.
+ */
+async function edgeFunctionsLoaded(server: ServerProcess, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const loaded = (fn: string) => server.lines.some((line) => line.includes(`Loaded edge function ${fn}`));
+  while (!FUNCTION_NAMES.every(loaded)) {
+    const failed = server.lines.find((line) => /Failed to load edge function/.test(line));
+    if (failed || Date.now() > deadline)
+      throw new Error(`netlify dev's edge functions did not load:\n${server.tail()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** The shared netlify dev for `env`, serving each function at `${origin}${pathOf(fn)}`. */
+async function netlifyDevFunctions(env: Record<string, string>, pathOf: (fn: FunctionName) => string) {
+  const key = JSON.stringify(env);
+  let shared = devServers.get(key);
+  if (!shared) {
+    const site = netlifySite(env);
+    const server = startNetlifyDev(site, []);
+    shared = { server, site, users: 0 };
+    devServers.set(key, shared);
+    server.catch(() => {
+      devServers.delete(key);
+      rmSync(site, { recursive: true, force: true });
+    });
+  }
+  shared.users++;
+  const server = await shared.server;
+  const run = running(
+    functionUrls((fn) => `${server.url}${pathOf(fn)}`),
+    server.logs,
+    [],
+  );
+  const owner = shared;
+  let closed = false;
+  return {
+    ...run,
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (--owner.users > 0) return;
+      devServers.delete(key);
+      await server.stop();
+      rmSync(owner.site, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The Netlify Functions (Node) under the real `netlify dev` (pinned netlify-cli, installed on first
+ * use; offline, Deno on PATH), in a throwaway site folder whose generated .env carries the environment.
  */
 export const netlifyDevHost: Host = {
   name: "netlify-dev",
   isolatePerRequest: true,
-  async start(env) {
+  start(env) {
     requireBuild();
-    const cli = netlifyCli();
-    const site = netlifySite(env);
-    const [port, functionsPort, staticPort] = await Promise.all([freePort(), freePort(), freePort()]);
-    const logs: Record<string, unknown>[] = [];
-    const ports = ["--port", port, "--functions-port", functionsPort, "--target-port", staticPort].map(
-      String,
-    );
-    const server = await startServer([cli, "dev", "--offline", "--no-open", "--skip-gitignore", ...ports], {
-      env: netlifyEnv(),
-      cwd: site,
-      logs,
-    });
-    const run = running(
-      functionUrls((fn) => `${server.url}/api/${fn}`),
-      logs,
-      [server],
-    );
-    return {
-      ...run,
-      async close() {
-        await run.close();
-        rmSync(site, { recursive: true, force: true });
-      },
-    };
+    return netlifyDevFunctions(env, (fn) => `/api/${fn}`);
+  },
+};
+
+/**
+ * The Netlify Edge Functions (dist/netlify-edge, Deno) under the same `netlify dev` as netlifyDevHost
+ * when started with the same environment: one server answers /api/ and /edge/ paths alike.
+ */
+export const netlifyEdgeHost: Host = {
+  name: "netlify-edge",
+  start(env) {
+    requireBuild();
+    return netlifyDevFunctions(env, edgePath);
   },
 };

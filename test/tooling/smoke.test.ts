@@ -6,7 +6,8 @@ import { isFunctionName } from "../../scripts/lib/functions.ts";
 import { type StandInServer, serve } from "../../scripts/stand-ins/http.ts";
 import { useFunctions } from "../support/fixture.ts";
 import { type NpmStart, smoke, startNpmStart } from "../support/npm-start.ts";
-import { denoHost, nodeBundleHost } from "../support/process-hosts.ts";
+import { denoHost, netlifyEdgeHost, nodeBundleHost } from "../support/process-hosts.ts";
+import { APP_ORIGIN } from "../support/stack.ts";
 
 describe("smoke against npm start (stand-ins, no keys)", () => {
   let started: NpmStart;
@@ -95,6 +96,25 @@ describe("smoke against the Supabase bundles under Deno (--target supabase)", ()
     );
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^\d+ passed, 0 failed$/m);
+  });
+});
+
+describe("smoke against the edge functions under the real netlify dev (--target netlify-edge)", () => {
+  const edge = useFunctions({ host: netlifyEdgeHost, users: [], timeoutMs: 240_000 });
+
+  it("passes at /edge/<name>, with a token minted through the Backend API", async () => {
+    const base = new URL(edge.fns.urlFor("protected")).origin;
+    const run = await smoke(["--base-url", base, "--target", "netlify-edge", "--origin", APP_ORIGIN], {
+      CLERK_SECRET_KEY: edge.stack.clerk.secretKey,
+      CLERK_API_URL: edge.stack.clerk.url,
+      SMOKE_USER_ID: "user_bob",
+    });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/\| protected signed in → 200 \| 200 \|/);
+    expect(run.stdout).toMatch(/^\d+ passed, 0 failed$/m);
+    // /edge/ is the edge functions' (the same netlify dev serves the Node ones at /api/).
+    const answer = await fetch(`${base}/edge/protected`);
+    expect(answer.headers.get("x-nf-edge-functions")).toBe("protected");
   });
 });
 
