@@ -209,6 +209,39 @@ describe.skipIf(skip)("the try-it page in headless Chromium", () => {
     await page.close();
   });
 
+  it("acts for an organization: a member's 403, then an admin's re-verification round trip", async () => {
+    const page = await openPage();
+    await page.locator("#organization").selectOption("org_acme");
+    await signIn(page, "user_bob");
+    expect(await page.locator("#session-status").textContent()).toContain("org_acme as org:member");
+    const org = await sendFrom(page, "organization");
+    expect(org.status).toMatch(/^200 OK/);
+    expect((org.body as { membership: { role: string } }).membership.role).toBe("org:member");
+    // A member lacks org:settings:manage: a plain 403, which re-verifying would not help.
+    await page.locator("#update-organization-name").fill("Acme Browser");
+    const member = await sendFrom(page, "update-organization");
+    expect(member.status).toMatch(/^403 Forbidden · .* — forbidden: /);
+    expect(await page.getByRole("button", { name: "Re-verify and retry" }).count()).toBe(0);
+
+    await signIn(page, "user_alice");
+    await page.getByRole("button", { name: "Make factors stale" }).click();
+    await expect
+      .poll(() => page.locator("#session-status").textContent())
+      .toMatch(/factors verified \d{3,} min ago/);
+    const stale = await sendFrom(page, "update-organization");
+    expect(stale.status).toMatch(/^403 Forbidden · .* — reverification_required: /);
+    expect((stale.body as { clerk_error: { reason: string } }).clerk_error.reason).toBe(
+      "reverification-error",
+    );
+    // What Clerk's useReverification does: verify again, then the same call once more.
+    const section = page.locator('.fn[data-fn="update-organization"]');
+    await section.getByRole("button", { name: "Re-verify and retry" }).click();
+    await expect.poll(() => section.locator(".result .status").textContent()).toMatch(/^200 OK/);
+    const renamed = await readResult(section);
+    expect((renamed.body as { organization: { name: string } }).organization.name).toBe("Acme Browser");
+    await page.close();
+  });
+
   it("shows a signed-out call's 401 with its code and challenge, and Bearer with the session's token", async () => {
     const page = await openPage();
     await signIn(page, "user_bob");

@@ -4,7 +4,6 @@
 // past auth, and update-user reaches Clerk exactly for the valid requests.
 import * as fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FUNCTION_NAMES } from "../scripts/lib/functions.ts";
 import { useFunctions } from "./support/fixture.ts";
 import { hs256WithPublicKey, signedWithOtherKey, tamper, unsigned } from "./support/forge.ts";
 import { type CallInit, type FunctionName, type Host, type Running, sourceHost } from "./support/hosts.ts";
@@ -355,6 +354,12 @@ function limitValid(query: string): boolean {
   return values.length === 0 || (values.length === 1 && /^(?:100|[1-9]\d?)$/.test(values[0]!));
 }
 
+/**
+ * The functions whose rules the oracle below knows (Clerk's four route handlers). The organization functions'
+ * authorization is held to Clerk's own has() by the authorization table instead.
+ */
+const ORACLE_KNOWS: FunctionName[] = ["protected", "supabase-data", "current-user", "update-user"];
+
 const allowed = (fn: FunctionName) =>
   fn === "update-user" ? ["POST", "OPTIONS"] : ["GET", "HEAD", "OPTIONS"];
 
@@ -458,7 +463,7 @@ function fuzz(host: Host): void {
     tokens = { valid, forged };
   });
 
-  for (const fn of FUNCTION_NAMES) {
+  for (const fn of ORACLE_KNOWS) {
     it(`${fn}: ${BATCH * RUNS} generated requests → no 5xx, JSON error bodies with stable codes, no forged sign-in, Clerk writes only for valid updates`, async () => {
       const seen: Seen = new Map();
       await fc.assert(

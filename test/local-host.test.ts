@@ -5,7 +5,8 @@ import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BundleServer, startBundleServer } from "../scripts/lib/bundle-server.ts";
 import { useFunctions, useStandIns } from "./support/fixture.ts";
-import { rawSocket, statusLine } from "./support/probe.ts";
+import { expectDocumented } from "./support/openapi.ts";
+import { rawSocket, responseOf, statusLine } from "./support/probe.ts";
 import { denoHost } from "./support/process-hosts.ts";
 
 /**
@@ -75,12 +76,14 @@ describe("scripts/serve.ts over the Netlify bundles", () => {
 describe("the Supabase bundles under deno serve: a Host header that is no host", () => {
   const session = useFunctions({ host: denoHost, users: [] });
 
-  it("is answered 4xx, not 500 internal_error", async () => {
+  it("is answered 4xx, not 500 internal_error, as the OpenAPI document says", async () => {
     const url = new URL(session.fns.urlFor("protected"));
     const res = await rawSocket(
       Number(url.port),
       `GET ${url.pathname} HTTP/1.1\r\nHost: [::1\r\nConnection: close\r\n\r\n`,
     );
     expect(statusLine(res)).not.toMatch(/^HTTP\/1\.1 5/);
+    // The function's own answer (400 bad_request) must be one its operation documents.
+    await expectDocumented("protected", "GET", responseOf(res));
   });
 });

@@ -8,6 +8,7 @@ import { type Behaviour, useBehaviour } from "./context.ts";
 import { corsBehaviour } from "./cors.ts";
 import { currentUserBehaviour } from "./current-user.ts";
 import { logsBehaviour } from "./logs.ts";
+import { organizationBehaviour } from "./organization.ts";
 import { protectedBehaviour } from "./protected.ts";
 import { supabaseDataBehaviour } from "./supabase-data.ts";
 import { updateUserBehaviour } from "./update-user.ts";
@@ -39,4 +40,5 @@ function behaviours(t: Behaviour): void {
   updateUserBodyBehaviour(t);
   upstreamBehaviour(t);
   logsBehaviour(t);
+  organizationBehaviour(t);
 }

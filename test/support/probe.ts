@@ -69,6 +69,35 @@ export function rawSocket(port: number, head: string): Promise<string> {
 /** The first line of a raw answer, e.g. "HTTP/1.1 400 Bad Request". */
 export const statusLine = (res: string) => res.split("\r\n", 1)[0];
 
+/** A raw HTTP/1.1 answer as a Response (Content-Length bodies; chunked ones de-chunked), to hold to the document. */
+export function responseOf(raw: string): Response {
+  const split = raw.indexOf("\r\n\r\n");
+  const [status, ...lines] = raw.slice(0, split).split("\r\n");
+  const headers = new Headers();
+  for (const line of lines) {
+    const colon = line.indexOf(":");
+    headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+  }
+  let body = raw.slice(split + 4);
+  if (headers.get("transfer-encoding")?.includes("chunked")) {
+    let out = "";
+    for (let at = 0; ; ) {
+      const eol = body.indexOf("\r\n", at);
+      const size = Number.parseInt(body.slice(at, eol), 16);
+      if (!size) break;
+      out += body.slice(eol + 2, eol + 2 + size);
+      at = eol + 2 + size + 2;
+    }
+    body = out;
+  }
+  headers.delete("transfer-encoding");
+  const code = Number(status!.split(" ")[1]);
+  return new Response(code === 204 || code === 304 ? null : Buffer.from(body, "latin1"), {
+    status: code,
+    headers,
+  });
+}
+
 /** Runs `work` over `items` with at most `limit` in flight; results keep the items' order. */
 export async function inPool<T, R>(items: T[], limit: number, work: (item: T, i: number) => Promise<R>) {
   const results = new Array<R>(items.length);
