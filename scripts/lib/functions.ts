@@ -4,7 +4,7 @@
 import { readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { TokenType } from "../../shared/auth/tokens.ts";
 import type { Declaration, DefinedFunction } from "../../shared/handler.ts";
 import { ROOT } from "./paths.ts";
@@ -43,42 +43,64 @@ const isZod = (value: unknown) =>
   typeof value === "object" &&
   value !== null &&
   typeof (value as { safeParse?: unknown }).safeParse === "function";
-const ZodSchema = z.custom<unknown>(isZod, { message: "must be a zod schema" });
-const Accept = z.union([
-  z.enum(Object.values(TokenType)),
-  z.enum(["m2m_token:user", "api_key:user", "oauth_token:user", "api_key:org"]),
-]);
-const ExampleShape = z.strictObject({
-  query: z.string().optional(),
-  body: z.record(z.string(), z.unknown()).optional(),
-});
+const ZodSchema = z.custom<unknown>(isZod, { error: "must be a zod schema" });
+const str = (what = "must be a string") => z.string({ error: what });
+const optional = <T extends z.ZodMiniType>(schema: T) => z.optional(schema);
+const ACCEPTS = [
+  ...Object.values(TokenType),
+  "m2m_token:user",
+  "api_key:user",
+  "oauth_token:user",
+  "api_key:org",
+];
+const Accept = z.enum(ACCEPTS as [string, ...string[]], { error: `must be one of ${ACCEPTS.join(", ")}` });
+const ExampleShape = z.strictObject(
+  { query: optional(str()), body: optional(z.record(z.string(), z.unknown())) },
+  { error: "must be { query?, body? }" },
+);
+const count = z.int({ error: "must be a whole number" }).check(z.minimum(0, { error: "must be 0 or more" }));
 
+// zod/mini, as in the functions: zod's full build would load its English messages into the process
+// (zod keeps its configuration on globalThis), changing what every function answers in tests.
 /** What the tooling relies on; a mistake fails the build naming the file and the field. */
 const DeclarationShape = z.looseObject({
-  summary: z.string().trim().min(1, "must be a non-empty string"),
-  description: z.string().optional(),
-  method: z.enum(["GET", "POST"]),
-  accepts: z.array(Accept).min(1, "must list at least one token type"),
+  summary: str("must be a non-empty string").check(
+    z.trim(),
+    z.minLength(1, { error: "must be a non-empty string" }),
+  ),
+  description: optional(str()),
+  method: z.enum(["GET", "POST"], { error: 'must be "GET" or "POST"' }),
+  accepts: z.array(Accept).check(z.minLength(1, { error: "must list at least one token type" })),
   // Checked where it is declared (shared/auth/authorization.ts), so a mistake fails at import.
-  requires: z.record(z.string(), z.unknown()).optional(),
-  query: z
-    .record(z.string(), z.strictObject({ schema: ZodSchema, description: z.string().optional() }))
-    .optional(),
-  body: z.strictObject({ schema: ZodSchema, maxBytes: z.int().positive().optional() }).optional(),
-  response: z.strictObject({
-    schema: ZodSchema,
-    name: z
-      .string()
-      .regex(/^[A-Z]\w*$/)
-      .optional(),
-  }),
-  signedOut: z.literal("redirect").optional(),
-  example: ExampleShape.optional(),
-  invalidExample: ExampleShape.optional(),
-  upstream: z
-    .strictObject({ clerk: z.int().min(0).optional(), supabase: z.int().min(0).optional() })
-    .optional(),
-  budgetKiB: z.number().positive().optional(),
+  requires: optional(z.record(z.string(), z.unknown())),
+  query: optional(
+    z.record(z.string(), z.strictObject({ schema: ZodSchema, description: optional(str()) }), {
+      error: "must be { <param>: { schema, description? } }",
+    }),
+  ),
+  body: optional(
+    z.strictObject(
+      {
+        schema: ZodSchema,
+        maxBytes: optional(z.int().check(z.positive({ error: "must be a positive number" }))),
+      },
+      { error: "must be { schema, maxBytes? }" },
+    ),
+  ),
+  response: z.strictObject(
+    {
+      schema: ZodSchema,
+      name: optional(str().check(z.regex(/^[A-Z]\w*$/, { error: "must be a PascalCase schema name" }))),
+    },
+    { error: "must be { schema, name? }" },
+  ),
+  signedOut: optional(z.literal("redirect", { error: 'must be "redirect"' })),
+  example: optional(ExampleShape),
+  invalidExample: optional(ExampleShape),
+  upstream: optional(z.strictObject({ clerk: optional(count), supabase: optional(count) })),
+  budgetKiB: optional(
+    z.number({ error: "must be a number" }).check(z.positive({ error: "must be a positive number" })),
+  ),
 });
 
 export class DeclarationError extends Error {

@@ -20,12 +20,16 @@ function errorResponse(status: number, codes: string[], withBody: boolean): Reco
   const headers: Record<string, unknown> = { ...COMMON_HEADERS };
   if (status === 401) headers["www-authenticate"] = ref("headers", "WwwAuthenticate");
   if (status === 503) headers["retry-after"] = ref("headers", "RetryAfter");
-  const schema = {
+  const plain = codes.filter((c) => c !== "reverification_required");
+  const envelope = {
     allOf: [
       ref("schemas", "ErrorEnvelope"),
-      { properties: { error: { properties: { code: { enum: codes } } } } },
+      { properties: { error: { properties: { code: { enum: plain } } } } },
     ],
   };
+  // A step-up 403 carries Clerk's own body beside the envelope.
+  const schema =
+    plain.length < codes.length ? { anyOf: [envelope, ref("schemas", "ReverificationEnvelope")] } : envelope;
   return {
     description: `${STATUS_DESCRIPTIONS[status] ?? "Error"}: ${codes.join(", ")}`,
     headers,

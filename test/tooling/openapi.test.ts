@@ -118,6 +118,37 @@ describe("openapi.json", () => {
   });
 });
 
+describe("authorization in the document", () => {
+  it("lists each function's requirement and both 403 bodies where re-verifying can be asked", async () => {
+    const op = doc.paths["/api/update-organization"]!.post as unknown as Record<string, unknown>;
+    expect(op["x-clerk-requires"]).toEqual({ permission: "org:settings:manage", reverification: "strict" });
+    const headers = { "x-request-id": "req-12345678", "cache-control": "no-store" };
+    const stepUp = {
+      clerk_error: {
+        type: "forbidden",
+        reason: "reverification-error",
+        metadata: { reverification: "strict" },
+      },
+      error: { code: "reverification_required", message: "m", requestId: "req-12345678" },
+    };
+    const forbidden = { error: { code: "forbidden", message: "m", requestId: "req-12345678" } };
+    for (const body of [stepUp, forbidden]) {
+      await expectDocumented("update-organization", "POST", Response.json(body, { status: 403, headers }));
+    }
+    const broken = { ...stepUp, clerk_error: { ...stepUp.clerk_error, reason: "other" } };
+    await expect(
+      expectDocumented("update-organization", "POST", Response.json(broken, { status: 403, headers })),
+    ).rejects.toThrow(/does not match/);
+    // Where nothing asks for re-verification, only the plain envelope is documented.
+    await expect(
+      expectDocumented("organization", "GET", Response.json(stepUp, { status: 403, headers })),
+    ).rejects.toThrow(/does not match/);
+    expect(
+      (doc.paths["/api/protected"]!.get as unknown as Record<string, unknown>)["x-clerk-requires"],
+    ).toBeUndefined();
+  });
+});
+
 describe("the response validator", () => {
   const envelope = (code: string) =>
     Response.json(

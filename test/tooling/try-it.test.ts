@@ -28,6 +28,11 @@ describe("the try-it site", () => {
     expect(await (await site(new Request(`${ORIGIN}/__local/mode`))).json()).toEqual({
       mode: "stand-ins",
       users: ["user_alice", "user_bob"],
+      // The organizations the page offers, with each member's role.
+      organizations: [
+        { id: "org_acme", name: "Acme Inc", roles: { user_alice: "org:admin", user_bob: "org:member" } },
+        { id: "org_globex", name: "Globex", roles: { user_alice: "org:member" } },
+      ],
     });
     expect((await site(new Request(`${ORIGIN}/../package.json`))).status).toBe(404);
   });
