@@ -39,6 +39,10 @@ export const paramError = (
   meta: { param_name: param },
 });
 
+/** The 422 for a body parameter the endpoint does not take (Clerk names it in each error). */
+export const unknownParam = (key: string) =>
+  paramError("form_param_unknown", key, "is unknown", `${key} is not a valid parameter for this request.`);
+
 /** Request body as an object: empty means {}, anything but a JSON object is null. */
 export function parseBody(body: string): Record<string, unknown> | null {
   if (body.trim() === "") return {};

@@ -1,7 +1,16 @@
 // Organizations in the Clerk Backend API stand-in: the seed, the BAPI Organization JSON, memberships (a
 // role and its `org:<feature>:<permission>` keys per member), GET/PATCH /v1/organizations/{id} as BAPI
 // answers them, and the `o` claim a v2 session token carries for the active organization.
-import { type ClerkError, errors, json, malformedBody, notFound, paramError, parseBody } from "./bapi.ts";
+import {
+  type ClerkError,
+  errors,
+  json,
+  malformedBody,
+  notFound,
+  paramError,
+  parseBody,
+  unknownParam,
+} from "./bapi.ts";
 
 export interface SeedMember {
   userId: string;
@@ -208,14 +217,7 @@ export function validateOrganizationUpdate(params: Record<string, unknown>): Cle
         );
       }
     } else {
-      problems.push(
-        paramError(
-          "form_param_unknown",
-          key,
-          "is unknown",
-          `${key} is not a valid parameter for this request.`,
-        ),
-      );
+      problems.push(unknownParam(key));
     }
   }
   return problems;

@@ -1,6 +1,6 @@
 // Users in the Clerk Backend API stand-in: the seed, the BAPI User JSON, and PATCH /v1/users/{id} checked
 // and applied as BAPI does it.
-import { type ClerkError, paramError, randomId } from "./bapi.ts";
+import { type ClerkError, paramError, randomId, unknownParam } from "./bapi.ts";
 
 export interface SeedUser {
   id: string;
@@ -147,14 +147,7 @@ export function validateUserUpdate(params: Record<string, unknown>): ClerkError[
         );
       }
     } else {
-      problems.push(
-        paramError(
-          "form_param_unknown",
-          key,
-          "is unknown",
-          `${key} is not a valid parameter for this request.`,
-        ),
-      );
+      problems.push(unknownParam(key));
     }
   }
   return problems;
