@@ -1,6 +1,7 @@
 // The bench's goals: latency against the round trips a function cannot avoid, cold load against
 // hello-world, CPU per request and throughput against the floor of the same run, memory.
 import type { ColdLoad } from "./cold-load.ts";
+import type { ColdStart } from "./cold-start.ts";
 import { formatNumber as fmt, formatRatio } from "./format.ts";
 import type { LatencyResult } from "./latency.ts";
 import type { Runtime, TokenMode } from "./servers.ts";
@@ -70,6 +71,24 @@ function coldLoadGoals(cold: ColdLoad[]): Goal[] {
       };
     });
 }
+
+/** Cold start (spawn → first response) − hello-world's, the median of paired runs: within +25 ms. */
+export function coldStartGoals(cold: ColdStart[]): Goal[] {
+  return cold.flatMap((c) => {
+    if (c.medianDeltaMs === undefined) return [];
+    const hello = cold.find((h) => h.runtime === c.runtime && h.module === "hello")!;
+    return [
+      {
+        goal: `cold start ${c.runtime}/${c.module}: spawn → first response − hello's (median of paired runs)`,
+        target: `≤ +${COLD_LOAD_BUDGET_MS} ms`,
+        measured: `${signed(c.medianDeltaMs)} ms (p10–p90 ${signed(c.p10DeltaMs!)}…${signed(c.p90DeltaMs!)}; ${fmt(c.medianMs, 1)} vs ${fmt(hello.medianMs, 1)})`,
+        met: c.medianDeltaMs <= COLD_LOAD_BUDGET_MS,
+      },
+    ];
+  });
+}
+
+const signed = (ms: number) => `${ms < 0 ? "−" : "+"}${fmt(Math.abs(ms), 1)}`;
 
 type Find = (runtime: Runtime, impl: "project" | "floor", token: TokenMode) => VariantSummary | undefined;
 
@@ -141,6 +160,8 @@ function memoryGoal(memory: MemoryResult[]): Goal[] {
 export interface GoalInput {
   latency: LatencyResult[];
   coldLoad: ColdLoad[];
+  /** Absent in results written before the cold-start phase existed. */
+  coldStart?: ColdStart[];
   load: VariantSummary[];
   memory: MemoryResult[];
 }
@@ -150,6 +171,7 @@ export function benchGoals(input: GoalInput): Goal[] {
     input.load.find((v) => v.runtime === runtime && v.impl === impl && v.token === token);
   return [
     ...latencyGoals(input.latency),
+    ...coldStartGoals(input.coldStart ?? []),
     ...coldLoadGoals(input.coldLoad),
     ...(["node", "deno"] as const).flatMap((runtime) => [
       ...cpuGoal(find, runtime),

@@ -13,18 +13,21 @@
 // It prints Markdown (progress goes to stderr) and writes bench-results/latest.json, from which
 // latest.md and, with --doc (or `node scripts/bench/doc.ts`), the results in docs/benchmark.md are rendered.
 import { spawnSync } from "node:child_process";
+import { loadavg } from "node:os";
 import { build } from "../build.ts";
 import { ROOT } from "../lib/paths.ts";
 import { cpuSnapshot, foreignShare, memoryOf } from "../lib/proc.ts";
 import { type StandIns, startStandIns } from "../lib/stand-ins.ts";
 import { bundleBenchFunctions } from "./bundles.ts";
 import { coldLoadPhase } from "./cold-load.ts";
+import { coldStartPhase } from "./cold-start.ts";
+import { coldStartResult, renderColdStart, writeColdStart } from "./cold-start-report.ts";
 import { setDistance } from "./distance.ts";
 import { functionLoadPhase } from "./function-load.ts";
 import { holdCpusAwake } from "./idle.ts";
 import { type LatencyContext, latencyPhase } from "./latency.ts";
 import { mintM2M } from "./m2m.ts";
-import { allowIdle, checkGoals, distance, log, opts, writeDoc } from "./options.ts";
+import { allowIdle, checkGoals, coldStartOnly, distance, log, opts, writeDoc } from "./options.ts";
 import { buildResult, type GitState, type MeasuredParts, report } from "./report.ts";
 import { AUTHORIZED_PARTY, childPids, killChildren, pinSelf, stopBenchServer } from "./servers.ts";
 import { loadPhase, mintTokens, startServers, summarize, type Tokens, variantsFor } from "./warm-load.ts";
@@ -116,8 +119,44 @@ async function measure(stand: StandIns, tokens: Tokens): Promise<Omit<MeasuredPa
   };
 }
 
+/** --cold-start: only the cold-start phase, with its verdicts; exit 1 with --check when one is missed. */
+async function coldStartMain(): Promise<void> {
+  const git = gitState();
+  log("building dist/ (scripts/build.ts) and the hello-world and host bundles");
+  await build();
+  await bundleBenchFunctions();
+  const stand = await startStandIns({ origin: AUTHORIZED_PARTY });
+  try {
+    // An active organization, which organization and update-organization need to answer 200.
+    const token = await stand.clerk.mintSessionToken({
+      userId: "user_alice",
+      ttlSeconds: 3600,
+      org: "org_acme",
+    });
+    const env = {
+      SUPABASE_URL: stand.supabase.url,
+      SUPABASE_PUBLISHABLE_KEY: stand.env.SUPABASE_PUBLISHABLE_KEY!,
+    };
+    const loadBefore = loadavg();
+    const cold = await coldStartPhase({ clerk: stand.clerk, env, token });
+    const commit = `${git.commit}${git.dirty.length > 0 ? " (dirty)" : ""}`;
+    const result = coldStartResult(commit, opts.coldStartRuns, loadBefore, cold);
+    console.log(renderColdStart(result));
+    await writeColdStart(result, writeDoc);
+    const missed = result.goals.filter((g) => g.met === false);
+    log(
+      missed.length > 0 ? `${missed.length} cold start(s) over the goal` : "every cold start within the goal",
+    );
+    if (checkGoals && missed.length > 0) process.exitCode = 1;
+  } finally {
+    killChildren();
+    await stand.close();
+  }
+}
+
 async function main(): Promise<void> {
   pinSelf();
+  if (coldStartOnly) return coldStartMain();
   // Before building: the state that gets built and measured (others may commit while this runs).
   const git = gitState();
   log("building dist/ (scripts/build.ts) and the floor, hello-world, host and probe bundles");
