@@ -105,3 +105,15 @@ export async function writeColdStart(r: ColdStartResult, doc: boolean): Promise<
   await writeFile(BENCHMARK_DOC, replaceMarked(text, COLD_START_MARKERS, renderColdStart(r)));
   process.stderr.write("rewrote the cold-start results in docs/benchmark.md\n");
 }
+
+/** The full bench's --doc: the same section from the full run's cold-start phase. */
+export async function writeColdStartSection(
+  coldStart: ColdStart[],
+  date: string,
+  commit: string,
+  runs: number,
+): Promise<void> {
+  // The full run's load averages are not kept per phase; the ones now stand for the run's end.
+  const result = { ...coldStartResult(commit, runs, loadavg(), coldStart), date };
+  await writeColdStart(result, true);
+}

@@ -90,6 +90,15 @@ async function measure(stand: StandIns, tokens: Tokens): Promise<Omit<MeasuredPa
   const upstreams = { clerk: stand.clerk.server, supabase: stand.supabase.server };
   const ctx: LatencyContext = { clerk: stand.clerk, upstreams, env, reusedToken: tokens.reused };
 
+  // The session's active organization lets organization and update-organization answer 200.
+  const orgToken = await stand.clerk.mintSessionToken({
+    userId: "user_alice",
+    ttlSeconds: 3600,
+    org: "org_acme",
+  });
+  const [coldStart, coldStartForeign] = await withForeign(() =>
+    coldStartPhase({ clerk: stand.clerk, env, token: orgToken }),
+  );
   const [coldLoad, coldForeign] = await withForeign(coldLoadPhase);
   setDistance(upstreams.clerk, distance.clerkMs);
   setDistance(upstreams.supabase, distance.supabaseMs);
@@ -105,11 +114,13 @@ async function measure(stand: StandIns, tokens: Tokens): Promise<Omit<MeasuredPa
     maxFreshRequestsPerServer: warm.maxFresh,
     latency,
     latencyCpusPolling: release !== undefined,
+    coldStart,
     coldLoad,
     load: warm.load,
     functions,
     memory: warm.memory,
     foreignCpuShare: {
+      coldStart: coldStartForeign,
       coldLoad: coldForeign,
       latency: latencyForeign,
       load: loadForeign,
