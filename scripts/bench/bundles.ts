@@ -30,7 +30,7 @@ const withoutFunctionDiscovery: esbuild.Plugin = {
 
 export async function bundleBenchFunctions(): Promise<Size[]> {
   const reports: Size[] = [];
-  for (const impl of ["floor", "hello"] as const) {
+  for (const impl of ["floor", "hello", "hello-fetch"] as const) {
     const source = join(ROOT, `scripts/bench/${impl}.ts`);
     for (const runtime of ["node", "deno"] as const) {
       const platform = runtime === "node" ? "netlify" : "supabase";

@@ -16,6 +16,7 @@ import { log, opts } from "./options.ts";
 import {
   AUTHORIZED_PARTY,
   bundlePath,
+  type Impl,
   type Runtime,
   requestPath,
   serverCommand,
@@ -53,10 +54,17 @@ export interface ColdStartContext {
   token: string;
 }
 
+/**
+ * hello-world that makes one upstream call on its first request (hello-fetch.ts): measured like a
+ * function, never judged; its Δ is the runtime's own first outbound fetch, part of every function that
+ * calls Clerk or Supabase on its first request.
+ */
+export const HELLO_FETCH = "hello-fetch";
+
 const NODE_NO_COMPILE_CACHE = { NODE_DISABLE_COMPILE_CACHE: "1" };
 
-async function helloRequest(base: string, runtime: Runtime): Promise<number> {
-  const res = await fetch(`${base}${requestPath(runtime, "hello" as FunctionName)}`, {
+async function helloRequest(base: string, runtime: Runtime, module: string): Promise<number> {
+  const res = await fetch(`${base}${requestPath(runtime, module)}`, {
     headers: { accept: "application/json", origin: AUTHORIZED_PARTY },
     signal: AbortSignal.timeout(15_000),
   });
@@ -66,10 +74,8 @@ async function helloRequest(base: string, runtime: Runtime): Promise<number> {
 
 /** One fresh process: spawn → ready line → first response; the process is killed right after. */
 async function startOnce(ctx: ColdStartContext, runtime: Runtime, module: string) {
-  const hello = module === "hello";
-  const bundle = hello
-    ? bundlePath(runtime, "hello")
-    : bundlePath(runtime, "project", module as FunctionName);
+  const hello = module === "hello" || module === HELLO_FETCH;
+  const bundle = hello ? bundlePath(runtime, module as Impl) : bundlePath(runtime, "project", module);
   const argv = serverCommand(runtime, bundle, module as FunctionName);
   const t0 = performance.now();
   const server = await startBenchServer(
@@ -79,7 +85,7 @@ async function startOnce(ctx: ColdStartContext, runtime: Runtime, module: string
   const listenMs = performance.now() - t0;
   try {
     const status = hello
-      ? await helloRequest(server.url, runtime)
+      ? await helloRequest(server.url, runtime, module)
       : await callFunction(server.url, runtime, module as FunctionName, ctx.token);
     const totalMs = performance.now() - t0;
     if (status !== 200) throw new Error(`cold start ${runtime}/${module}: got ${status}\n${server.tail()}`);
@@ -105,14 +111,15 @@ export async function coldStartPhase(
       `cold start ${runtime}: ${runs} interleaved runs (+1 discarded) of hello and ${functions.length} functions`,
     );
     const hello = { totalMs: [] as number[], listenMs: [] as number[] };
+    const modules = [...functions, HELLO_FETCH];
     const fns = new Map(
-      functions.map((fn) => [
+      modules.map((fn) => [
         fn,
         { totalMs: [] as number[], listenMs: [] as number[], deltaMs: [] as number[] },
       ]),
     );
     for (let run = 0; run <= runs; run++) {
-      for (const fn of functions) {
+      for (const fn of modules) {
         const h = await startOnce(ctx, runtime, "hello");
         const f = await startOnce(ctx, runtime, fn);
         if (run === 0) continue;

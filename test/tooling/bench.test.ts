@@ -191,6 +191,8 @@ describe("cold-start goal", () => {
     entry("node", "hello", 100),
     entry("node", "protected", 125, 25),
     entry("node", "supabase-data", 126, 25.1),
+    // The runtime's first fetch, shown for reference and never judged.
+    entry("node", "hello-fetch", 160, 60),
     entry("deno", "hello", 50),
     // A paired median, not the difference of the medians, is the verdict.
     entry("deno", "protected", 90, 12),
@@ -215,6 +217,9 @@ describe("cold-start goal", () => {
   it("renders a row per target and module, with the verdict and the spread", () => {
     const table = coldStartTable(cold).split("\n");
     expect(table).toHaveLength(2 + cold.length);
+    expect(table[5]).toMatch(
+      /^\| node \| \(hello-world \+ one upstream fetch.* \| \+60\.0 \| \+55\.0…\+65\.0 \| {2}\|$/,
+    );
     expect(table[4]).toBe(
       "| node | supabase-data | 126.0 | 126.0–126.0 | 116.0 | +25.1 | +20.1…+30.1 | ❌ |",
     );
