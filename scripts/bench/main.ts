@@ -88,14 +88,15 @@ async function measure(stand: StandIns, tokens: Tokens): Promise<Omit<MeasuredPa
     ...m2m?.env,
   };
   const upstreams = { clerk: stand.clerk.server, supabase: stand.supabase.server };
-  const ctx: LatencyContext = { clerk: stand.clerk, upstreams, env, reusedToken: tokens.reused };
-
   // The session's active organization lets organization and update-organization answer 200.
   const orgToken = await stand.clerk.mintSessionToken({
     userId: "user_alice",
     ttlSeconds: 3600,
     org: "org_acme",
   });
+  // The per-function phases send that token: organization and update-organization need the organization.
+  const ctx: LatencyContext = { clerk: stand.clerk, upstreams, env, reusedToken: orgToken };
+
   const [coldStart, coldStartForeign] = await withForeign(() =>
     coldStartPhase({ clerk: stand.clerk, env, token: orgToken }),
   );
