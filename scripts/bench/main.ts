@@ -1,9 +1,14 @@
 // Benchmark: performance as users feel it and as the platforms bill it, per function, on Node (the
 // Netlify bundles, dist/netlify) and Deno (the Supabase bundles under `deno serve`), in one run:
 //   node scripts/bench/main.ts [--quick] [--clerk-ms 40] [--supabase-ms 20] [--doc] [--check] [--no-pin]
-//        [--allow-idle] [--rounds 4] [--duration 3] [--warmup 1] [--cold-runs 10] [--tokens 12000]
+//        [--allow-idle] [--rounds 4] [--duration 3] [--warmup 1] [--cold-runs 10] [--cold-start-runs 15]
+//        [--cold-start] [--tokens 12000]
 //        [--latency-requests 100] [--isolate-runs 3]                                     (npm run bench)
-//   - cold load: each bundle's import in a fresh process vs hello-world (cold-load.ts);
+//   - cold start: a fresh server per run, spawn → first response with a valid token, per function and
+//     target, interleaved and paired with hello-world (cold-start.ts); `--cold-start [--doc] [--check]`
+//     runs only this phase, `--cold-start-runs N` (15) sets its runs;
+//   - cold load: each bundle's import alone in a fresh process vs hello-world, to explain the cold start
+//     (cold-load.ts);
 //   - round trips and latency with the stand-ins at a distance: trips per request counted at the
 //     stand-ins, warm p50/p99, a new session's first request, a new isolate's first request (latency.ts);
 //   - protected vs the jose floor (floor.ts) and hello-world under load, in interleaved rounds: req/s,
