@@ -95,8 +95,9 @@ export interface LatencyContext {
   reusedToken: string;
 }
 
+// With an active organization, which organization and update-organization need.
 const newSessionToken = (ctx: LatencyContext) =>
-  ctx.clerk.mintSessionToken({ userId: "user_alice", ttlSeconds: 3600 });
+  ctx.clerk.mintSessionToken({ userId: "user_alice", ttlSeconds: 3600, org: "org_acme" });
 
 /**
  * Requests run one after another; each one's time, and the round trips they made together. With

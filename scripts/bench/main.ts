@@ -1,9 +1,14 @@
 // Benchmark: performance as users feel it and as the platforms bill it, per function, on Node (the
 // Netlify bundles, dist/netlify) and Deno (the Supabase bundles under `deno serve`), in one run:
 //   node scripts/bench/main.ts [--quick] [--clerk-ms 40] [--supabase-ms 20] [--doc] [--check] [--no-pin]
-//        [--allow-idle] [--rounds 4] [--duration 3] [--warmup 1] [--cold-runs 10] [--tokens 12000]
+//        [--allow-idle] [--rounds 4] [--duration 3] [--warmup 1] [--cold-runs 10] [--cold-start-runs 15]
+//        [--cold-start] [--tokens 12000]
 //        [--latency-requests 100] [--isolate-runs 3]                                     (npm run bench)
-//   - cold load: each bundle's import in a fresh process vs hello-world (cold-load.ts);
+//   - cold start: a fresh server per run, spawn → first response with a valid token, per function and
+//     target, interleaved and paired with hello-world (cold-start.ts); `--cold-start [--doc] [--check]`
+//     runs only this phase, `--cold-start-runs N` (15) sets its runs;
+//   - cold load: each bundle's import alone in a fresh process vs hello-world, to explain the cold start
+//     (cold-load.ts);
 //   - round trips and latency with the stand-ins at a distance: trips per request counted at the
 //     stand-ins, warm p50/p99, a new session's first request, a new isolate's first request (latency.ts);
 //   - protected vs the jose floor (floor.ts) and hello-world under load, in interleaved rounds: req/s,
@@ -13,18 +18,21 @@
 // It prints Markdown (progress goes to stderr) and writes bench-results/latest.json, from which
 // latest.md and, with --doc (or `node scripts/bench/doc.ts`), the results in docs/benchmark.md are rendered.
 import { spawnSync } from "node:child_process";
+import { loadavg } from "node:os";
 import { build } from "../build.ts";
 import { ROOT } from "../lib/paths.ts";
 import { cpuSnapshot, foreignShare, memoryOf } from "../lib/proc.ts";
 import { type StandIns, startStandIns } from "../lib/stand-ins.ts";
 import { bundleBenchFunctions } from "./bundles.ts";
 import { coldLoadPhase } from "./cold-load.ts";
+import { coldStartPhase } from "./cold-start.ts";
+import { coldStartResult, renderColdStart, writeColdStart } from "./cold-start-report.ts";
 import { setDistance } from "./distance.ts";
 import { functionLoadPhase } from "./function-load.ts";
 import { holdCpusAwake } from "./idle.ts";
 import { type LatencyContext, latencyPhase } from "./latency.ts";
 import { mintM2M } from "./m2m.ts";
-import { allowIdle, checkGoals, distance, log, opts, writeDoc } from "./options.ts";
+import { allowIdle, checkGoals, coldStartOnly, distance, log, opts, writeDoc } from "./options.ts";
 import { buildResult, type GitState, type MeasuredParts, report } from "./report.ts";
 import { AUTHORIZED_PARTY, childPids, killChildren, pinSelf, stopBenchServer } from "./servers.ts";
 import { loadPhase, mintTokens, startServers, summarize, type Tokens, variantsFor } from "./warm-load.ts";
@@ -85,8 +93,18 @@ async function measure(stand: StandIns, tokens: Tokens): Promise<Omit<MeasuredPa
     ...m2m?.env,
   };
   const upstreams = { clerk: stand.clerk.server, supabase: stand.supabase.server };
-  const ctx: LatencyContext = { clerk: stand.clerk, upstreams, env, reusedToken: tokens.reused };
+  // The session's active organization lets organization and update-organization answer 200.
+  const orgToken = await stand.clerk.mintSessionToken({
+    userId: "user_alice",
+    ttlSeconds: 3600,
+    org: "org_acme",
+  });
+  // The per-function phases send that token: organization and update-organization need the organization.
+  const ctx: LatencyContext = { clerk: stand.clerk, upstreams, env, reusedToken: orgToken };
 
+  const [coldStart, coldStartForeign] = await withForeign(() =>
+    coldStartPhase({ clerk: stand.clerk, env, token: orgToken }),
+  );
   const [coldLoad, coldForeign] = await withForeign(coldLoadPhase);
   setDistance(upstreams.clerk, distance.clerkMs);
   setDistance(upstreams.supabase, distance.supabaseMs);
@@ -102,11 +120,13 @@ async function measure(stand: StandIns, tokens: Tokens): Promise<Omit<MeasuredPa
     maxFreshRequestsPerServer: warm.maxFresh,
     latency,
     latencyCpusPolling: release !== undefined,
+    coldStart,
     coldLoad,
     load: warm.load,
     functions,
     memory: warm.memory,
     foreignCpuShare: {
+      coldStart: coldStartForeign,
       coldLoad: coldForeign,
       latency: latencyForeign,
       load: loadForeign,
@@ -116,8 +136,44 @@ async function measure(stand: StandIns, tokens: Tokens): Promise<Omit<MeasuredPa
   };
 }
 
+/** --cold-start: only the cold-start phase, with its verdicts; exit 1 with --check when one is missed. */
+async function coldStartMain(): Promise<void> {
+  const git = gitState();
+  log("building dist/ (scripts/build.ts) and the hello-world and host bundles");
+  await build();
+  await bundleBenchFunctions();
+  const stand = await startStandIns({ origin: AUTHORIZED_PARTY });
+  try {
+    // An active organization, which organization and update-organization need to answer 200.
+    const token = await stand.clerk.mintSessionToken({
+      userId: "user_alice",
+      ttlSeconds: 3600,
+      org: "org_acme",
+    });
+    const env = {
+      SUPABASE_URL: stand.supabase.url,
+      SUPABASE_PUBLISHABLE_KEY: stand.env.SUPABASE_PUBLISHABLE_KEY!,
+    };
+    const loadBefore = loadavg();
+    const cold = await coldStartPhase({ clerk: stand.clerk, env, token });
+    const commit = `${git.commit}${git.dirty.length > 0 ? " (dirty)" : ""}`;
+    const result = coldStartResult(commit, opts.coldStartRuns, loadBefore, cold);
+    console.log(renderColdStart(result));
+    await writeColdStart(result, writeDoc);
+    const missed = result.goals.filter((g) => g.met === false);
+    log(
+      missed.length > 0 ? `${missed.length} cold start(s) over the goal` : "every cold start within the goal",
+    );
+    if (checkGoals && missed.length > 0) process.exitCode = 1;
+  } finally {
+    killChildren();
+    await stand.close();
+  }
+}
+
 async function main(): Promise<void> {
   pinSelf();
+  if (coldStartOnly) return coldStartMain();
   // Before building: the state that gets built and measured (others may commit while this runs).
   const git = gitState();
   log("building dist/ (scripts/build.ts) and the floor, hello-world, host and probe bundles");

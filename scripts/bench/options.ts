@@ -8,6 +8,7 @@ const { values: args } = parseArgs({
     warmup: { type: "string", default: "1" },
     connections: { type: "string", default: "10" },
     "cold-runs": { type: "string", default: "10" },
+    "cold-start-runs": { type: "string", default: "15" },
     tokens: { type: "string", default: "12000" },
     "latency-requests": { type: "string", default: "100" },
     "isolate-runs": { type: "string", default: "3" },
@@ -18,6 +19,7 @@ const { values: args } = parseArgs({
     "allow-idle": { type: "boolean", default: false },
     doc: { type: "boolean", default: false },
     check: { type: "boolean", default: false },
+    "cold-start": { type: "boolean", default: false },
   },
 });
 
@@ -27,6 +29,7 @@ const numbers = {
   warmup: Number(args.warmup),
   connections: Number(args.connections),
   coldRuns: Number(args["cold-runs"]),
+  coldStartRuns: Number(args["cold-start-runs"]),
   tokens: Number(args.tokens),
   latencyRequests: Number(args["latency-requests"]),
   isolateRuns: Number(args["isolate-runs"]),
@@ -40,6 +43,7 @@ export const opts = args.quick
       warmup: 1,
       connections: 10,
       coldRuns: 2,
+      coldStartRuns: 2,
       tokens: 2000,
       latencyRequests: 10,
       isolateRuns: 1,
@@ -60,6 +64,8 @@ for (const [name, value] of Object.entries(distance)) {
 }
 
 export const quick = args.quick;
+/** --cold-start: only the cold-start phase (cold-start.ts), its verdicts and, with --doc, its docs table. */
+export const coldStartOnly = args["cold-start"];
 /** --no-pin: leave CPU placement to the scheduler. */
 export const noPin = args["no-pin"];
 /** --allow-idle: let CPUs halt between requests during the latency runs (see idle.ts). */

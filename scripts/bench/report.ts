@@ -7,6 +7,8 @@ import { join, relative } from "node:path";
 import { ROOT } from "../lib/paths.ts";
 import type { Size } from "./bundles.ts";
 import type { ColdLoad } from "./cold-load.ts";
+import type { ColdStart } from "./cold-start.ts";
+import { writeColdStartSection } from "./cold-start-report.ts";
 import { LATEST_JSON, updateBenchmarkDoc } from "./doc.ts";
 import type { FunctionLoad } from "./function-load.ts";
 import { benchGoals, type Goal, type MemoryResult } from "./goals.ts";
@@ -23,6 +25,7 @@ export interface GitState {
 
 /** Share of the machine's CPU other processes used, per phase (and per load round, warm-up first). */
 export interface ForeignShare {
+  coldStart?: number;
   coldLoad: number;
   latency: number;
   load: number;
@@ -48,6 +51,8 @@ export interface BenchResult {
   latency: LatencyResult[];
   /** Idle CPUs were kept polling during the latency runs (idle.ts). */
   latencyCpusPolling: boolean;
+  /** Spawn → first response per function and target vs hello-world (absent in older results). */
+  coldStart?: ColdStart[];
   coldLoad: ColdLoad[];
   load: VariantSummary[];
   functions: FunctionLoad[];
@@ -85,5 +90,9 @@ export async function report(result: BenchResult, doc: boolean): Promise<void> {
   await writeFile(LATEST_JSON, `${JSON.stringify(result, null, 2)}\n`);
   await writeFile(join(RESULTS_DIR, "latest.md"), `${markdown}\n`);
   log(`wrote ${relative(ROOT, LATEST_JSON)} and latest.md`);
-  if (doc) await updateBenchmarkDoc(result);
+  if (doc) {
+    await updateBenchmarkDoc(result);
+    if (result.coldStart)
+      await writeColdStartSection(result.coldStart, result.date, result.git.commit, opts.coldStartRuns);
+  }
 }

@@ -14,7 +14,7 @@ import { noPin } from "./options.ts";
 
 /** Netlify Functions on Node, Supabase Edge on Deno, Netlify Edge on Deno. */
 export type Runtime = "node" | "deno" | "netlify-edge";
-export type Impl = "project" | "floor" | "hello";
+export type Impl = "project" | "floor" | "hello" | "hello-fetch";
 export type KeyMode = "networkless" | "jwks";
 /** One reused session token, a fresh one per request, or one reused opaque M2M token. */
 export type TokenMode = "reused" | "fresh" | "m2m";

@@ -3,6 +3,8 @@
 // "n/a" exactly when the Clerk stand-in issues no M2M tokens, the goals say n/a rather than failing, and
 // the generator of docs/benchmark.md's results replaces exactly the marked section.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ColdStart } from "../../scripts/bench/cold-start.ts";
+import { COLD_START_MARKERS, coldStartTable } from "../../scripts/bench/cold-start-report.ts";
 import {
   countTrips,
   recordedTrips,
@@ -168,5 +170,68 @@ describe("generated sections (the benchmark results in docs/benchmark.md)", () =
     expect(() => replace("# no markers\n", "x")).toThrow(/needs one/);
     expect(() => replace(`${end}\n${start}\n`, "x")).toThrow(/needs one/);
     expect(() => replace(`${doc}${doc}`, "x")).toThrow(/needs one/);
+  });
+});
+
+describe("cold-start goal", () => {
+  const entry = (runtime: "node" | "deno", module: string, medianMs: number, delta?: number): ColdStart => ({
+    id: `${runtime}/${module}`,
+    runtime,
+    module,
+    totalMs: [medianMs],
+    listenMs: [medianMs - 10],
+    medianMs,
+    p10Ms: medianMs,
+    p90Ms: medianMs,
+    ...(delta === undefined
+      ? {}
+      : { deltaMs: [delta], medianDeltaMs: delta, p10DeltaMs: delta - 5, p90DeltaMs: delta + 5 }),
+  });
+  const cold = [
+    entry("node", "hello", 100),
+    entry("node", "protected", 125, 25),
+    entry("node", "supabase-data", 126, 25.1),
+    // The runtime's first fetch, shown for reference and never judged.
+    entry("node", "hello-fetch", 160, 60),
+    entry("deno", "hello", 50),
+    // A paired median, not the difference of the medians, is the verdict.
+    entry("deno", "protected", 90, 12),
+  ];
+  const goals = benchGoals({ latency: [], coldLoad: [], coldStart: cold, memory: [], load: [] }).filter((g) =>
+    g.goal.startsWith("cold"),
+  );
+
+  it("judges each function against the hello-world of its own target by the paired median, within +25 ms", () => {
+    expect(goals.map((g) => [g.goal.split(":")[0], g.met])).toEqual([
+      ["cold start node/protected", true],
+      ["cold start node/supabase-data", false],
+      ["cold start deno/protected", true],
+    ]);
+    expect(goals[2]!.measured).toBe("+12.0 ms (p10–p90 +7.0…+17.0; 90.0 vs 50.0)");
+  });
+
+  it("is one figure: the import-only cold load is shown, not judged", () => {
+    expect(goals.some((g) => g.goal.startsWith("cold load"))).toBe(false);
+  });
+
+  it("renders a row per target and module, with the verdict and the spread", () => {
+    const table = coldStartTable(cold).split("\n");
+    expect(table).toHaveLength(2 + cold.length);
+    expect(table[5]).toMatch(
+      /^\| node \| \(hello-world \+ one upstream fetch.* \| \+60\.0 \| \+55\.0…\+65\.0 \| {2}\|$/,
+    );
+    expect(table[4]).toBe(
+      "| node | supabase-data | 126.0 | 126.0–126.0 | 116.0 | +25.1 | +20.1…+30.1 | ❌ |",
+    );
+    expect(table[2]).toContain("| node | hello-world | 100.0 |");
+  });
+
+  it("has its own section in docs/benchmark.md", () => {
+    const doc = `a\n${COLD_START_MARKERS.start}\nold\n${COLD_START_MARKERS.end}\nb\n${BENCH_MARKERS.start}\nx\n${BENCH_MARKERS.end}\n`;
+    const out = replaceMarked(doc, COLD_START_MARKERS, "new");
+    expect(out).toContain(
+      `${COLD_START_MARKERS.start}\n${COLD_START_MARKERS.note}\n\nnew\n\n${COLD_START_MARKERS.end}`,
+    );
+    expect(out).toContain(`${BENCH_MARKERS.start}\nx\n${BENCH_MARKERS.end}`);
   });
 });
