@@ -1,6 +1,7 @@
 // A minimal local host for Web-standard functions on Node: /api/<name> → the function's default export.
 // `npm start` uses it over the source; tests use it over the built Netlify bundles.
 //   node scripts/serve.ts [--bundles dist/netlify] [--port 8888] [--host 127.0.0.1]
+import { readdirSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
@@ -9,24 +10,28 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { ErrorCode } from "../shared/errors.ts";
 import type { WebHandler } from "../shared/handler.ts";
-import { FUNCTION_NAMES, loadFunctions } from "./lib/functions.ts";
 import { ROOT } from "./lib/paths.ts";
 
 /**
- * Each function of functions/, from source (checked as the build checks it) or from a bundle directory
- * (`<name>.mjs`, already named by its build entry).
+ * Each function of functions/, from source (checked as the build checks it), or every `<name>.mjs` of a
+ * bundle directory (already named by its build entry). Over bundles nothing of the source is loaded (no
+ * discovery, no zod, no declarations), as on Netlify.
  */
 export async function loadHandlers(bundles?: string): Promise<Record<string, WebHandler>> {
   // Before any function (and @clerk/backend, which binds fetch on load): upstream calls abort at deadlines.
   await import(pathToFileURL(join(ROOT, "runtime", "abort-fetch.ts")).href);
   if (!bundles) {
+    const { loadFunctions } = await import("./lib/functions.ts");
     const functions = await loadFunctions();
     return Object.fromEntries(functions.map((fn) => [fn.name, fn.handler.named(fn.name)]));
   }
+  const dir = resolve(ROOT, bundles);
+  const names = readdirSync(dir)
+    .filter((file) => file.endsWith(".mjs"))
+    .map((file) => file.slice(0, -".mjs".length));
   const entries = await Promise.all(
-    FUNCTION_NAMES.map(async (name) => {
-      const file = join(resolve(ROOT, bundles), `${name}.mjs`);
-      const mod = (await import(pathToFileURL(file).href)) as { default: WebHandler };
+    names.map(async (name) => {
+      const mod = (await import(pathToFileURL(join(dir, `${name}.mjs`)).href)) as { default: WebHandler };
       return [name, mod.default] as const;
     }),
   );

@@ -15,19 +15,6 @@ export interface Size {
   gzip: number;
 }
 
-/** serve.ts's loadHandlers, never called by the host, over an empty list instead of functions/. */
-const withoutFunctionDiscovery: esbuild.Plugin = {
-  name: "without-function-discovery",
-  setup(b) {
-    b.onResolve({ filter: /\/lib\/functions\.ts$/ }, () => ({ path: "functions", namespace: "stub" }));
-    b.onLoad({ filter: /.*/, namespace: "stub" }, () => ({
-      contents:
-        "export const FUNCTION_NAMES = []; export const loadFunctions = () => { throw new Error('not in the bench host'); };",
-      loader: "js",
-    }));
-  },
-};
-
 export async function bundleBenchFunctions(): Promise<Size[]> {
   const reports: Size[] = [];
   for (const impl of ["floor", "hello", "hello-fetch"] as const) {
@@ -59,9 +46,6 @@ export async function bundleBenchFunctions(): Promise<Size[]> {
     ...PLATFORM_OPTIONS.netlify,
     // serve.ts's own CLI block must not run inside the host.
     define: { "import.meta.main": "false" },
-    // Nor its function discovery: lib/functions.ts lists functions/ at load (which is not beside the
-    // bundled host) and pulls zod and the declarations in, a load cost the host would add to every server.
-    plugins: [withoutFunctionDiscovery],
     logLevel: "warning",
     outfile: NODE_HOST,
   });
