@@ -2,7 +2,7 @@
 // Netlify bundles, dist/netlify) and Deno (the Supabase bundles under `deno serve`), in one run:
 //   node scripts/bench/main.ts [--quick] [--clerk-ms 40] [--supabase-ms 20] [--doc] [--check] [--no-pin]
 //        [--allow-idle] [--rounds 4] [--duration 3] [--warmup 1] [--cold-runs 10] [--cold-start-runs 15]
-//        [--cold-start] [--tokens 12000]
+//        [--cold-start] [--tokens 12000] [--baseline <another build's dist/>]
 //        [--latency-requests 100] [--isolate-runs 3]                                     (npm run bench)
 //   - cold start: a fresh server per run, spawn → first response with a valid token, per function and
 //     target, interleaved and paired with hello-world (cold-start.ts); `--cold-start [--doc] [--check]`

@@ -1,4 +1,5 @@
 // The bench's command line, and its progress log on stderr (stdout carries the Markdown report).
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 
 const { values: args } = parseArgs({
@@ -20,6 +21,7 @@ const { values: args } = parseArgs({
     doc: { type: "boolean", default: false },
     check: { type: "boolean", default: false },
     "cold-start": { type: "boolean", default: false },
+    baseline: { type: "string" },
   },
 });
 
@@ -64,6 +66,11 @@ for (const [name, value] of Object.entries(distance)) {
 }
 
 export const quick = args.quick;
+/**
+ * --baseline <dir>: another build's output folder (its dist/, e.g. of an earlier commit) whose protected
+ * bundles join the warm load rounds beside this build's, so a change's cost is measured side by side.
+ */
+export const baselineDist = args.baseline ? resolve(args.baseline) : undefined;
 /** --cold-start: only the cold-start phase (cold-start.ts), its verdicts and, with --doc, its docs table. */
 export const coldStartOnly = args["cold-start"];
 /** --no-pin: leave CPU placement to the scheduler. */

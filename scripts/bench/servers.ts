@@ -10,11 +10,12 @@ import { EDGE_DIST, edgePath } from "../lib/netlify-edge.ts";
 import { binPath, ROOT } from "../lib/paths.ts";
 import { type ServerProcess, startServer } from "../lib/process.ts";
 import type { ClerkStandIn } from "../stand-ins/clerk.ts";
-import { noPin } from "./options.ts";
+import { baselineDist, noPin } from "./options.ts";
 
 /** Netlify Functions on Node, Supabase Edge on Deno, Netlify Edge on Deno. */
 export type Runtime = "node" | "deno" | "netlify-edge";
-export type Impl = "project" | "floor" | "hello" | "hello-fetch";
+/** `baseline`: protected as another build made it (--baseline). */
+export type Impl = "project" | "baseline" | "floor" | "hello" | "hello-fetch";
 export type KeyMode = "networkless" | "jwks";
 /** One reused session token, a fresh one per request, or one reused opaque M2M token. */
 export type TokenMode = "reused" | "fresh" | "m2m";
@@ -74,6 +75,11 @@ export const denoBin = existsSync(binPath("deno")) ? binPath("deno") : "deno";
 
 /** The bundle each runtime serves per implementation: the project's are the ones `npm run build` ships. */
 export function bundlePath(runtime: Runtime, impl: Impl, fn: FunctionName = "protected"): string {
+  if (impl === "baseline" && baselineDist) {
+    return runtime === "node"
+      ? join(baselineDist, `netlify/${fn}.mjs`)
+      : join(baselineDist, `supabase/functions/${fn}/index.js`);
+  }
   if (impl === "project") {
     if (runtime === "netlify-edge") return join(ROOT, EDGE_DIST, `${fn}.js`);
     return runtime === "node"

@@ -5,7 +5,7 @@ import { cpuSnapshot, foreignShare, MS_PER_TICK, processTicks } from "../lib/pro
 import type { ServerProcess } from "../lib/process.ts";
 import type { ClerkStandIn } from "../stand-ins/clerk.ts";
 import { formatPercent } from "./format.ts";
-import { log, opts } from "./options.ts";
+import { baselineDist, log, opts } from "./options.ts";
 import {
   bundlePath,
   childPids,
@@ -131,13 +131,17 @@ export async function startServers(
   clerk: ClerkStandIn,
   projectEnv: Record<string, string>,
 ): Promise<Server[]> {
+  const impls: Impl[] = baselineDist
+    ? ["project", "baseline", "floor", "hello"]
+    : ["project", "floor", "hello"];
   const specs = (["node", "deno"] as const).flatMap((runtime) =>
-    (["project", "floor", "hello"] as const).map((impl) => [runtime, impl] as const),
+    impls.map((impl) => [runtime, impl] as const),
   );
   return Promise.all(
     specs.map(async ([runtime, impl]) => {
       const argv = serverCommand(runtime, bundlePath(runtime, impl));
-      const env = serverEnv(clerk, "networkless", impl === "project" ? projectEnv : {});
+      const ours = impl === "project" || impl === "baseline";
+      const env = serverEnv(clerk, "networkless", ours ? projectEnv : {});
       const started = await startBenchServer(argv, env);
       return {
         runtime,
