@@ -75,11 +75,7 @@ export function coldStartGoals(cold: ColdStart[]): Goal[] {
 
 const signed = (ms: number) => `${ms < 0 ? "−" : "+"}${fmt(Math.abs(ms), 1)}`;
 
-type Find = (
-  runtime: Runtime,
-  impl: "project" | "baseline" | "floor",
-  token: TokenMode,
-) => VariantSummary | undefined;
+type Find = (runtime: Runtime, impl: "project" | "floor", token: TokenMode) => VariantSummary | undefined;
 
 function cpuGoal(find: Find, runtime: Runtime): Goal[] {
   const project = find(runtime, "project", "fresh");
@@ -92,28 +88,6 @@ function cpuGoal(find: Find, runtime: Runtime): Goal[] {
       target: "≤ 1.15×",
       measured: `${formatRatio(ratio)} (${fmt(project.cpuMsPerRequest * 1000, 0)} vs ${fmt(floor.cpuMsPerRequest * 1000, 0)} µs)`,
       met: ratio <= 1.15,
-    },
-    ...baselineGoal(find, runtime, floor),
-  ];
-}
-
-/**
- * With --baseline: how far this build's fresh-token CPU ratio moved from the baseline build's, both
- * measured against the same floor in the same rounds. A change is held to moving it by 2 % at most.
- */
-function baselineGoal(find: Find, runtime: Runtime, floor: VariantSummary): Goal[] {
-  const project = find(runtime, "project", "fresh");
-  const baseline = find(runtime, "baseline", "fresh");
-  if (!project || !baseline) return [];
-  const now = project.cpuMsPerRequest / floor.cpuMsPerRequest;
-  const before = baseline.cpuMsPerRequest / floor.cpuMsPerRequest;
-  const moved = now / before - 1;
-  return [
-    {
-      goal: `CPU per request ${runtime}, fresh token: protected / floor, this build against --baseline's`,
-      target: "moves ≤ 2 %",
-      measured: `${formatRatio(now)} vs ${formatRatio(before)} (${moved < 0 ? "−" : "+"}${fmt(Math.abs(moved) * 100, 1)} %)`,
-      met: Math.abs(moved) <= 0.02,
     },
   ];
 }

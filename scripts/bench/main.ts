@@ -23,6 +23,7 @@ import { build } from "../build.ts";
 import { ROOT } from "../lib/paths.ts";
 import { cpuSnapshot, foreignShare, memoryOf } from "../lib/proc.ts";
 import { type StandIns, startStandIns } from "../lib/stand-ins.ts";
+import { baselinePhase } from "./baseline.ts";
 import { bundleBenchFunctions } from "./bundles.ts";
 import { coldLoadPhase } from "./cold-load.ts";
 import { coldStartPhase } from "./cold-start.ts";
@@ -32,7 +33,16 @@ import { functionLoadPhase } from "./function-load.ts";
 import { holdCpusAwake } from "./idle.ts";
 import { type LatencyContext, latencyPhase } from "./latency.ts";
 import { mintM2M } from "./m2m.ts";
-import { allowIdle, checkGoals, coldStartOnly, distance, log, opts, writeDoc } from "./options.ts";
+import {
+  allowIdle,
+  baselineDist,
+  checkGoals,
+  coldStartOnly,
+  distance,
+  log,
+  opts,
+  writeDoc,
+} from "./options.ts";
 import { buildResult, type GitState, type MeasuredParts, report } from "./report.ts";
 import { AUTHORIZED_PARTY, childPids, killChildren, pinSelf, stopBenchServer } from "./servers.ts";
 import { loadPhase, mintTokens, startServers, summarize, type Tokens, variantsFor } from "./warm-load.ts";
@@ -171,9 +181,27 @@ async function coldStartMain(): Promise<void> {
   }
 }
 
+/** --baseline: only this build's protected against another build's, side by side. */
+async function baselineMain(dir: string): Promise<void> {
+  log("building dist/ (scripts/build.ts) and the floor and host bundles");
+  await build();
+  await bundleBenchFunctions();
+  const stand = await startStandIns({ origin: AUTHORIZED_PARTY });
+  try {
+    log(`minting ${opts.tokens} session tokens`);
+    const within = await baselinePhase(stand, await mintTokens(stand.clerk, opts.tokens), dir);
+    log(within ? "within the budget" : "moved by more than the budget");
+    if (checkGoals && !within) process.exitCode = 1;
+  } finally {
+    killChildren();
+    await stand.close();
+  }
+}
+
 async function main(): Promise<void> {
   pinSelf();
   if (coldStartOnly) return coldStartMain();
+  if (baselineDist) return baselineMain(baselineDist);
   // Before building: the state that gets built and measured (others may commit while this runs).
   const git = gitState();
   log("building dist/ (scripts/build.ts) and the floor, hello-world, host and probe bundles");

@@ -67,8 +67,8 @@ for (const [name, value] of Object.entries(distance)) {
 
 export const quick = args.quick;
 /**
- * --baseline <dir>: another build's output folder (its dist/, e.g. of an earlier commit) whose protected
- * bundles join the warm load rounds beside this build's, so a change's cost is measured side by side.
+ * --baseline <dir>: another build's output folder (its dist/, e.g. of an earlier commit): only its
+ * protected against this build's runs, side by side (baseline.ts).
  */
 export const baselineDist = args.baseline ? resolve(args.baseline) : undefined;
 /** --cold-start: only the cold-start phase (cold-start.ts), its verdicts and, with --doc, its docs table. */

@@ -5,7 +5,7 @@ import { cpuSnapshot, foreignShare, MS_PER_TICK, processTicks } from "../lib/pro
 import type { ServerProcess } from "../lib/process.ts";
 import type { ClerkStandIn } from "../stand-ins/clerk.ts";
 import { formatPercent } from "./format.ts";
-import { baselineDist, log, opts } from "./options.ts";
+import { log, opts } from "./options.ts";
 import {
   bundlePath,
   childPids,
@@ -126,14 +126,12 @@ export interface Variant {
   rounds: LoadSample[];
 }
 
-/** Every implementation on each runtime, networkless; the project's with `projectEnv` added. */
+/** `impls` on each runtime, networkless; the project's (and a baseline build's) with `projectEnv` added. */
 export async function startServers(
   clerk: ClerkStandIn,
   projectEnv: Record<string, string>,
+  impls: Impl[] = ["project", "floor", "hello"],
 ): Promise<Server[]> {
-  const impls: Impl[] = baselineDist
-    ? ["project", "baseline", "floor", "hello"]
-    : ["project", "floor", "hello"];
   const specs = (["node", "deno"] as const).flatMap((runtime) =>
     impls.map((impl) => [runtime, impl] as const),
   );
