@@ -7,7 +7,7 @@ import { gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
 import { BUNDLE_OPTIONS, entryModule, PLATFORM_OPTIONS, type Platform } from "./lib/esbuild-targets.ts";
 import { DeclarationError, FUNCTIONS_DIR, type LoadedFunction, loadFunctions } from "./lib/functions.ts";
-import { EDGE_DIST, edgePath } from "./lib/netlify-edge.ts";
+import { edgePath } from "./lib/netlify-edge.ts";
 import { ROOT } from "./lib/paths.ts";
 import { stripToolingPlugin } from "./lib/strip-tooling.ts";
 import { supabaseQueryOnlyPlugin } from "./lib/supabase-query-only.ts";
@@ -40,7 +40,8 @@ const ABORT_FETCH: Record<Platform, string> = {
 
 interface Target {
   name: Platform;
-  outfile(fn: string): string;
+  /** Where the bundle of `fn` goes under the output folder `dir` (dist/ for the project). */
+  outfile(dir: string, fn: string): string;
   /** Appended after bundling: Netlify reads `config` statically, so it must stay a literal `export const`. */
   footer(fn: string): string;
 }
@@ -48,17 +49,17 @@ interface Target {
 const TARGETS: Target[] = [
   {
     name: "netlify",
-    outfile: (fn) => join(dist, "netlify", `${fn}.mjs`),
+    outfile: (dir, fn) => join(dir, "netlify", `${fn}.mjs`),
     footer: (fn) => `export const config = ${JSON.stringify(netlifyConfig(fn))};\n`,
   },
   {
     name: "supabase",
-    outfile: (fn) => join(dist, "supabase", "functions", fn, "index.js"),
+    outfile: (dir, fn) => join(dir, "supabase", "functions", fn, "index.js"),
     footer: () => "",
   },
   {
     name: "netlify-edge",
-    outfile: (fn) => join(ROOT, EDGE_DIST, `${fn}.js`),
+    outfile: (dir, fn) => join(dir, "netlify-edge", `${fn}.js`),
     // Netlify's build reads an edge function's path from its inline config. `netlify dev` offline cannot
     // (it fetches the reader from Netlify's servers), so the local sites declare the same paths in their
     // netlify.toml (scripts/lib/netlify-edge.ts): a new function needs no declaration in the repository.
@@ -75,7 +76,14 @@ export interface BundleReport {
   budget: number;
 }
 
-async function bundle(target: Target, loaded: LoadedFunction): Promise<BundleReport> {
+/** Where a set of functions comes from and where its bundles go. */
+export interface BundlePlan {
+  functionsDir: string;
+  outDir: string;
+  targets?: Platform[];
+}
+
+async function bundle(target: Target, loaded: LoadedFunction, plan: BundlePlan): Promise<BundleReport> {
   const fn = loaded.name;
   const source = join(ROOT, loaded.file);
   const result = await esbuild.build({
@@ -90,10 +98,10 @@ async function bundle(target: Target, loaded: LoadedFunction): Promise<BundleRep
     ...PLATFORM_OPTIONS[target.name],
     // supabaseQueryOnlyPlugin: supabase-js without the Auth, Realtime, Storage and Functions clients no
     // function uses (half of supabase-data's bundle and its cold start; see the plugin's file).
-    plugins: [stripToolingPlugin(FUNCTIONS_DIR), supabaseQueryOnlyPlugin],
+    plugins: [stripToolingPlugin(plan.functionsDir), supabaseQueryOnlyPlugin],
   });
   const code = `${result.outputFiles![0]!.text}${target.footer(fn)}`;
-  const file = target.outfile(fn);
+  const file = target.outfile(plan.outDir, fn);
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, code);
   const raw = Buffer.byteLength(code);
@@ -115,14 +123,26 @@ function supabaseConfigToml(names: string[]): string {
     .join("\n");
 }
 
+/**
+ * Bundles already loaded (checked) functions for each target of the plan. The project's build is one
+ * plan; tests build functions of their own (one per authorization requirement) exactly as the project's.
+ */
+export async function bundleFunctions(
+  functions: LoadedFunction[],
+  plan: BundlePlan,
+): Promise<BundleReport[]> {
+  const reports: BundleReport[] = [];
+  for (const target of TARGETS.filter((t) => plan.targets?.includes(t.name) ?? true)) {
+    reports.push(...(await Promise.all(functions.map((fn) => bundle(target, fn, plan)))));
+  }
+  return reports;
+}
+
 export async function build(): Promise<BundleReport[]> {
   // Every declaration is checked before anything is written: a mistake names its file and field.
   const functions = await loadFunctions();
   await rm(dist, { recursive: true, force: true });
-  const reports: BundleReport[] = [];
-  for (const target of TARGETS) {
-    reports.push(...(await Promise.all(functions.map((fn) => bundle(target, fn)))));
-  }
+  const reports = await bundleFunctions(functions, { functionsDir: FUNCTIONS_DIR, outDir: dist });
   await writeFile(join(dist, "supabase", "config.toml"), supabaseConfigToml(functions.map((fn) => fn.name)));
   // The API described, beside the bundles and in the published site (netlify.toml publishes public/).
   const openapi = `${JSON.stringify(openApiDocument(functions), null, 2)}\n`;

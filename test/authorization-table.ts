@@ -13,8 +13,7 @@ export interface AuthzCase {
   name: string;
   /** A fresh token for the case (each case its own, so the cache never answers a first sighting). */
   token: (clerk: ClerkStandIn) => Promise<string>;
-  /** A function where the requirement names something the stand-in made (a machine id). */
-  requires: Requirements | ((clerk: ClerkStandIn) => Requirements);
+  requires: Requirements;
   expect: "ok" | Denial;
 }
 
@@ -49,6 +48,29 @@ const apiKey =
     clerk.machineAuth.createApiKey({ subject, scopes, claims });
 const m2mJwt = async (clerk: ClerkStandIn) =>
   clerk.machineAuth.mintM2MToken({ machineId: clerk.seedMachines.caller.id, format: "jwt" });
+/**
+ * A machine whose id the requirement names. Fixed, not made up by the stand-in, so a function built
+ * before the stand-in starts (test/support/authz-probes.ts) can require it.
+ */
+const REPORTS_MACHINE = "mch_reports_api";
+const m2mJwtTo = (machineId: string) => async (clerk: ClerkStandIn) => {
+  const { machines } = clerk.machineAuth;
+  if (!machines.has(machineId)) clerk.machineAuth.createMachine("reports", [], machineId);
+  const caller = clerk.machineAuth.createMachine("reports-client", [machineId]);
+  return clerk.machineAuth.mintM2MToken({ machineId: caller.id, format: "jwt" });
+};
+
+const PERSON_ACCEPTS = ["session_token"] as const;
+const MACHINE_ACCEPTS = ["session_token", "api_key", "m2m_token"] as const;
+
+/** The declaration a case stands for: person cases on a session-only function, machine cases (m) beside. */
+export const acceptsFor = (c: AuthzCase) => (c.id.startsWith("m") ? MACHINE_ACCEPTS : PERSON_ACCEPTS);
+
+/**
+ * Cases whose declaration checkRequirements refuses: no function with it can be defined (nor built), so
+ * only judge() itself can be asked, in-process; it still fails them closed.
+ */
+export const REFUSED_AT_DEFINITION = new Set(["m6"]);
 
 export const AUTHZ_CASES: AuthzCase[] = [
   // Organization and role.
@@ -498,9 +520,9 @@ export const AUTHZ_CASES: AuthzCase[] = [
   },
   {
     id: "m3",
-    name: "M2M JWT scoped to the API machine",
-    token: m2mJwt,
-    requires: (clerk) => ({ scopes: [clerk.seedMachines.api.id] }),
+    name: "M2M JWT scoped to the machine required",
+    token: m2mJwtTo(REPORTS_MACHINE),
+    requires: { scopes: [REPORTS_MACHINE] },
     expect: "ok",
   },
   {

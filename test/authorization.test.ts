@@ -16,7 +16,7 @@ import { authFor } from "../shared/auth/clerk-client.ts";
 import { acceptance, authenticate, type SignedIn } from "../shared/auth/index.ts";
 import type { Config } from "../shared/config.ts";
 import { errorResponse } from "../shared/http.ts";
-import { AUTHZ_CASES } from "./authorization-table.ts";
+import { AUTHZ_CASES, acceptsFor, REFUSED_AT_DEFINITION } from "./authorization-table.ts";
 
 const PARTY = "http://localhost:8888";
 const ACCEPTS = acceptance(["session_token", "api_key", "m2m_token"]);
@@ -88,13 +88,9 @@ describe.each(["networkless", "jwks"] as const)("authorization table (%s)", (mod
 
   it.each(AUTHZ_CASES.map((c) => [`${c.id}: ${c.name}`, c] as const))("%s", async (_name, c) => {
     const token = await c.token(clerk);
-    const requires = typeof c.requires === "function" ? c.requires(clerk) : c.requires;
-    // The declaration each case stands for: person cases on a session-only function, machine cases beside.
-    const accepts = c.id.startsWith("m")
-      ? (["session_token", "api_key", "m2m_token"] as const)
-      : (["session_token"] as const);
-    // m6 is the declaration checkRequirements refuses; judge() still fails it closed.
-    if (c.id !== "m6") checkRequirements(requires, accepts);
+    const { requires } = c;
+    const accepts = acceptsFor(c);
+    if (!REFUSED_AT_DEFINITION.has(c.id)) checkRequirements(requires, accepts);
     else expect(() => checkRequirements(requires, accepts)).toThrow(/needs "scopes"/);
 
     const answers = [];

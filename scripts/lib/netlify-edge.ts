@@ -21,7 +21,10 @@ export function edgeDeclarations(names: readonly string[] = FUNCTION_NAMES): str
   return `# Written for netlify dev, which cannot read the bundles' inline config offline.\n${blocks.join("\n")}`;
 }
 
-/** The repository's netlify.toml with the edge declarations a local `netlify dev` site needs. */
-export function localSiteToml(file = join(ROOT, "netlify.toml")): string {
-  return `${readFileSync(file, "utf8").trimEnd()}\n\n${edgeDeclarations()}`;
+/** The repository's netlify.toml with the edge declarations a local `netlify dev` site of `names` needs. */
+export function localSiteToml(
+  file = join(ROOT, "netlify.toml"),
+  names: readonly string[] = FUNCTION_NAMES,
+): string {
+  return `${readFileSync(file, "utf8").trimEnd()}\n\n${edgeDeclarations(names)}`;
 }

@@ -80,9 +80,10 @@ export function createMachine(
   state: MachineState,
   name: string,
   scopedMachines: string[] = [],
+  id = `mch_${randomId()}`,
 ): StandInMachine {
   const machine: StandInMachine = {
-    id: `mch_${randomId()}`,
+    id,
     name,
     secretKey: `ak_${hex()}`,
     scopedMachines,

@@ -28,7 +28,8 @@ export {
 
 export interface MachineAuth {
   machines: Map<string, StandInMachine>;
-  createMachine(name: string, scopedMachines?: string[]): StandInMachine;
+  /** A new machine; `id` when a test must know it in advance (Clerk makes one up). */
+  createMachine(name: string, scopedMachines?: string[], id?: string): StandInMachine;
   mintM2MToken(opts: MintM2MOptions): Promise<string>;
   createApiKey(opts: CreateApiKeyOptions): string;
   mintOAuthToken(opts: MintOAuthOptions): Promise<string>;
@@ -47,7 +48,7 @@ export function createMachineAuth(signer: MachineSigner): MachineAuth {
   const state = newMachineState(signer);
   return {
     machines: state.machines,
-    createMachine: (name, scopedMachines) => createMachine(state, name, scopedMachines),
+    createMachine: (name, scopedMachines, id) => createMachine(state, name, scopedMachines, id),
     mintM2MToken: (o) => mintM2MToken(state, o),
     createApiKey: (o) => createApiKey(state, o),
     mintOAuthToken: (o) => mintOAuthToken(state, o),

@@ -1,7 +1,15 @@
 // A "host" runs the four functions somewhere (in-process from source, built bundles on Node or Deno,
 // netlify dev) with a given environment. The behaviour suite only talks to this interface.
+
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { vi } from "vitest";
-import { FUNCTION_NAMES, type FunctionName, loadFunctions } from "../../scripts/lib/functions.ts";
+import {
+  FUNCTION_NAMES,
+  FUNCTIONS_DIR,
+  type FunctionName,
+  loadFunctions,
+} from "../../scripts/lib/functions.ts";
 import { APP_ORIGIN } from "../../scripts/lib/stand-ins.ts";
 import type { DefinedFunction, WebHandler } from "../../shared/handler.ts";
 
@@ -51,8 +59,14 @@ export function buildRequest(fn: FunctionName, init: CallInit = {}, base = APP_U
   } as RequestInit);
 }
 
-/** In-process: each start is a fresh module graph (a new "isolate") reading process.env. */
-export const sourceHost: Host = {
+/**
+ * In-process: each start is a fresh module graph (a new "isolate") reading process.env. The functions of
+ * functions/, or `names` from a folder of a test's own.
+ */
+export const sourceHostOf = (
+  functionsDir: string = FUNCTIONS_DIR,
+  names: readonly string[] = FUNCTION_NAMES,
+): Host => ({
   name: "source",
   async start(env) {
     const saved = { ...process.env };
@@ -64,10 +78,10 @@ export const sourceHost: Host = {
     await import("../../runtime/abort-fetch.ts");
     const handlers = Object.fromEntries(
       await Promise.all(
-        FUNCTION_NAMES.map(
-          async (fn) =>
-            [fn, ((await import(`../../functions/${fn}.ts`)).default as DefinedFunction).named(fn)] as const,
-        ),
+        names.map(async (fn) => {
+          const mod = await import(pathToFileURL(join(functionsDir, `${fn}.ts`)).href);
+          return [fn, (mod.default as DefinedFunction).named(fn)] as const;
+        }),
       ),
     ) as Record<FunctionName, WebHandler>;
     const lines: Record<string, unknown>[] = [];
@@ -87,4 +101,6 @@ export const sourceHost: Host = {
       },
     };
   },
-};
+});
+
+export const sourceHost = sourceHostOf();

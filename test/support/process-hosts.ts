@@ -5,12 +5,28 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FUNCTION_NAMES, type FunctionName, functionUrls } from "../../scripts/lib/functions.ts";
+import { FUNCTION_NAMES, type FunctionName } from "../../scripts/lib/functions.ts";
 import { netlifyCli, netlifyEnv } from "../../scripts/lib/netlify-cli.ts";
-import { EDGE_DIST, edgePath, localSiteToml } from "../../scripts/lib/netlify-edge.ts";
+import { edgePath, localSiteToml } from "../../scripts/lib/netlify-edge.ts";
 import { binPath, ROOT, requireBuild } from "../../scripts/lib/paths.ts";
 import { type ServerProcess, startServer } from "../../scripts/lib/process.ts";
 import { type CallInit, declaredMethod, type Host, type Running } from "./hosts.ts";
+
+/** Built functions: the project's dist/, or a test's own build laid out the same way. */
+export interface Bundles {
+  dist: string;
+  names: readonly string[];
+}
+
+const PROJECT: Bundles = { dist: join(ROOT, "dist"), names: FUNCTION_NAMES };
+
+/** The project's bundles are built by the test run's global setup; a test's own build is its business. */
+function ready(bundles: Bundles): void {
+  if (bundles === PROJECT) requireBuild();
+}
+
+const urlsOf = (bundles: Bundles, urlOf: (fn: string, index: number) => string) =>
+  Object.fromEntries(bundles.names.map((fn, i) => [fn, urlOf(fn, i)]));
 
 function running(
   urls: Record<FunctionName, string>,
@@ -38,31 +54,31 @@ function running(
 }
 
 /** The Netlify bundles (dist/netlify/*.mjs) imported by Node, served at /api/<name>. */
-export const nodeBundleHost: Host = {
+export const nodeBundleHostOf = (bundles: Bundles): Host => ({
   name: "node-bundles",
   async start(env) {
-    requireBuild();
+    ready(bundles);
     const logs: Record<string, unknown>[] = [];
-    const server = await startServer([binPath("node"), "scripts/serve.ts", "--bundles", "dist/netlify"], {
-      env,
-      logs,
-    });
+    const dir = join(bundles.dist, "netlify");
+    const server = await startServer([binPath("node"), "scripts/serve.ts", "--bundles", dir], { env, logs });
     return running(
-      functionUrls((fn) => `${server.url}/api/${fn}`),
+      urlsOf(bundles, (fn) => `${server.url}/api/${fn}`),
       logs,
       [server],
     );
   },
-};
+});
+
+export const nodeBundleHost = nodeBundleHostOf(PROJECT);
 
 /** Each Supabase bundle under its own `deno serve`, as Supabase runs each function in its own isolate. */
-export const denoHost: Host = {
+export const denoHostOf = (bundles: Bundles): Host => ({
   name: "deno",
   async start(env) {
-    requireBuild();
+    ready(bundles);
     const logs: Record<string, unknown>[] = [];
     const servers = await Promise.all(
-      FUNCTION_NAMES.map((fn) =>
+      bundles.names.map((fn) =>
         startServer(
           [
             binPath("deno"),
@@ -73,7 +89,7 @@ export const denoHost: Host = {
             "127.0.0.1",
             "--port",
             "0",
-            `dist/supabase/functions/${fn}/index.js`,
+            join(bundles.dist, "supabase", "functions", fn, "index.js"),
           ],
           { env, logs },
         ),
@@ -81,12 +97,14 @@ export const denoHost: Host = {
     );
     // Supabase hands a function the path /<name>; the functions never route on it.
     return running(
-      functionUrls((fn, i) => `${servers[i]!.url}/${fn}`),
+      urlsOf(bundles, (fn, i) => `${servers[i]!.url}/${fn}`),
       logs,
       servers,
     );
   },
-};
+});
+
+export const denoHost = denoHostOf(PROJECT);
 
 function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -100,12 +118,13 @@ function freePort(): Promise<number> {
 }
 
 /** A throwaway site folder: the Netlify bundles (Node and edge) and config, and a .env carrying `env`. */
-function netlifySite(env: Record<string, string>): string {
+function netlifySite(env: Record<string, string>, bundles: Bundles): string {
   const site = mkdtempSync(join(tmpdir(), "netlify-site-"));
-  for (const path of ["public", "dist/netlify", EDGE_DIST])
-    cpSync(join(ROOT, path), join(site, path), { recursive: true });
+  cpSync(join(ROOT, "public"), join(site, "public"), { recursive: true });
+  for (const kind of ["netlify", "netlify-edge"])
+    cpSync(join(bundles.dist, kind), join(site, "dist", kind), { recursive: true });
   // With the edge paths declared, as netlify dev cannot read them from the bundles offline.
-  writeFileSync(join(site, "netlify.toml"), localSiteToml());
+  writeFileSync(join(site, "netlify.toml"), localSiteToml(undefined, bundles.names));
   // Under netlify dev, edge functions read variables from the site's .env, never from netlify dev's own
   // environment (a variable set only there reads as undefined at the edge).
   writeFileSync(
@@ -126,7 +145,11 @@ interface SharedDev {
 /** One `netlify dev` per environment, shared by the Node and edge hosts started with it (~15 s each). */
 const devServers = new Map<string, SharedDev>();
 
-async function startNetlifyDev(site: string, logs: Record<string, unknown>[]): Promise<ServerProcess> {
+async function startNetlifyDev(
+  site: string,
+  names: readonly string[],
+  logs: Record<string, unknown>[],
+): Promise<ServerProcess> {
   const cli = netlifyCli();
   const [port, functionsPort, staticPort] = await Promise.all([freePort(), freePort(), freePort()]);
   const ports = ["--port", port, "--functions-port", functionsPort, "--staticServerPort", staticPort].map(
@@ -140,7 +163,7 @@ async function startNetlifyDev(site: string, logs: Record<string, unknown>[]): P
     keepLines: true,
   });
   try {
-    await edgeFunctionsLoaded(server);
+    await edgeFunctionsLoaded(server, names);
   } catch (err) {
     await server.stop(0);
     throw err;
@@ -152,10 +175,14 @@ async function startNetlifyDev(site: string, logs: Record<string, unknown>[]): P
  * netlify dev says it is ready before its edge functions are: it loads them (in Deno) afterwards, and
  * until then /edge/ paths answer 404.
  */
-async function edgeFunctionsLoaded(server: ServerProcess, timeoutMs = 120_000): Promise<void> {
+async function edgeFunctionsLoaded(
+  server: ServerProcess,
+  names: readonly string[],
+  timeoutMs = 120_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const loaded = (fn: string) => server.lines.some((line) => line.includes(`Loaded edge function ${fn}`));
-  while (!FUNCTION_NAMES.every(loaded)) {
+  while (!names.every(loaded)) {
     const failed = server.lines.find((line) => /Failed to load edge function/.test(line));
     if (failed || Date.now() > deadline)
       throw new Error(`netlify dev's edge functions did not load:\n${server.tail()}`);
@@ -163,13 +190,17 @@ async function edgeFunctionsLoaded(server: ServerProcess, timeoutMs = 120_000): 
   }
 }
 
-/** The shared netlify dev for `env`, serving each function at `${origin}${pathOf(fn)}`. */
-async function netlifyDevFunctions(env: Record<string, string>, pathOf: (fn: FunctionName) => string) {
-  const key = JSON.stringify(env);
+/** The shared netlify dev for `env` and `bundles`, serving each function at `${origin}${pathOf(fn)}`. */
+async function netlifyDevFunctions(
+  env: Record<string, string>,
+  bundles: Bundles,
+  pathOf: (fn: FunctionName) => string,
+) {
+  const key = JSON.stringify([bundles.dist, env]);
   let shared = devServers.get(key);
   if (!shared) {
-    const site = netlifySite(env);
-    const server = startNetlifyDev(site, []);
+    const site = netlifySite(env, bundles);
+    const server = startNetlifyDev(site, bundles.names, []);
     shared = { server, site, users: 0 };
     devServers.set(key, shared);
     server.catch(() => {
@@ -180,7 +211,7 @@ async function netlifyDevFunctions(env: Record<string, string>, pathOf: (fn: Fun
   shared.users++;
   const server = await shared.server;
   const run = running(
-    functionUrls((fn) => `${server.url}${pathOf(fn)}`),
+    urlsOf(bundles, (fn) => `${server.url}${pathOf(fn)}`),
     server.logs,
     [],
   );
@@ -203,23 +234,27 @@ async function netlifyDevFunctions(env: Record<string, string>, pathOf: (fn: Fun
  * The Netlify Functions (Node) under the real `netlify dev` (pinned netlify-cli, installed on first
  * use; offline, Deno on PATH), in a throwaway site folder whose generated .env carries the environment.
  */
-export const netlifyDevHost: Host = {
+export const netlifyDevHostOf = (bundles: Bundles): Host => ({
   name: "netlify-dev",
   isolatePerRequest: true,
   start(env) {
-    requireBuild();
-    return netlifyDevFunctions(env, (fn) => `/api/${fn}`);
+    ready(bundles);
+    return netlifyDevFunctions(env, bundles, (fn) => `/api/${fn}`);
   },
-};
+});
+
+export const netlifyDevHost = netlifyDevHostOf(PROJECT);
 
 /**
  * The Netlify Edge Functions (dist/netlify-edge, Deno) under the same `netlify dev` as netlifyDevHost
  * when started with the same environment: one server answers /api/ and /edge/ paths alike.
  */
-export const netlifyEdgeHost: Host = {
+export const netlifyEdgeHostOf = (bundles: Bundles): Host => ({
   name: "netlify-edge",
   start(env) {
-    requireBuild();
-    return netlifyDevFunctions(env, edgePath);
+    ready(bundles);
+    return netlifyDevFunctions(env, bundles, edgePath);
   },
-};
+});
+
+export const netlifyEdgeHost = netlifyEdgeHostOf(PROJECT);
