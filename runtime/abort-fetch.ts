@@ -1,4 +1,4 @@
-// Imported first by every bundle entry and local host, before @clerk/backend binds `fetch`: wraps the
+// Imported first by every Node bundle entry and local host, before @clerk/backend binds `fetch`: wraps the
 // global fetch so that a fetch started inside shared/abort-scope.ts's `withAbortSignal` is aborted when
 // the request's upstream deadline passes, closing its connection, instead of running on behind a 504.
 import { AsyncLocalStorage } from "node:async_hooks";

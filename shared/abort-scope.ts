@@ -1,8 +1,9 @@
 // @clerk/backend binds `fetch` when its module loads and takes no AbortSignal, so a deadline cannot be
 // handed to its calls. Instead a fetch wrapper installed before the SDK loads (runtime/abort-fetch.ts,
-// the first import of every bundle entry and local host) aborts every fetch started inside
-// `withAbortSignal` when that signal fires. It needs AsyncLocalStorage, which lives outside shared/
-// (`node:async_hooks`, on Node and Deno alike), so the wrapper installs the scope here.
+// the first import of every Node bundle entry and local host; runtime/abort-fetch-edge.ts in the Deno
+// builds) aborts every fetch started inside `withAbortSignal` when that signal fires. On Node it needs
+// AsyncLocalStorage, which lives outside shared/ (`node:async_hooks`), so the wrapper installs the scope
+// here. The Deno builds' scope is the synchronous part of `run` (see that file for why that suffices).
 
 export type AbortScope = <T>(signal: AbortSignal, run: () => T) => T;
 

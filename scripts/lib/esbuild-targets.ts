@@ -1,7 +1,9 @@
 // How a function is bundled for each platform: the entry module wrapping its default export, and the
 // esbuild options of the runtime (Netlify Functions on Node, Supabase Edge and Netlify Edge on Deno). scripts/build.ts bundles the project with these, the bench its floor
 // and hello-world, so both are measured as built alike.
+import { join } from "node:path";
 import type { BuildOptions } from "esbuild";
+import { ROOT } from "./paths.ts";
 
 export type Platform = "netlify" | "supabase" | "netlify-edge";
 
@@ -21,9 +23,13 @@ const DENO_OPTIONS: BuildOptions = {
   target: "es2022",
   conditions: ["deno", "worker", "browser"],
   mainFields: ["module", "main"],
-  // Deno, Supabase Edge and Netlify's edge provide Node's built-ins (AsyncLocalStorage for
-  // runtime/abort-fetch.ts), so they stay imports instead of being bundled.
+  // Deno, Supabase Edge and Netlify's edge provide Node's built-ins, so any would stay an import instead
+  // of being bundled (none is used: the first one costs a Deno cold start 15–20 ms).
   external: ["node:*"],
+  // `process.env.NODE_ENV` read from Deno.env: the first touch of Deno's `process` global costs a
+  // function's first Backend API call 15–25 ms (see runtime/deno-node-env.ts).
+  define: { "process.env.NODE_ENV": "injectedNodeEnv.NODE_ENV" },
+  inject: [join(ROOT, "runtime", "deno-node-env.ts")],
 };
 
 export const PLATFORM_OPTIONS: Record<Platform, BuildOptions> = {
