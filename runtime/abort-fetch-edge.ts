@@ -7,6 +7,7 @@
 // the same signal explicitly (shared/supabase.ts). test/deadlines.test.ts holds the Deno bundles to it:
 // a paused Clerk sees its request aborted.
 import { installAbortScope } from "../shared/abort-scope.ts";
+import { wrapGlobalFetch } from "./wrap-fetch.ts";
 
 // One wrapper per global, however often this module is evaluated.
 const INSTALLED = Symbol.for("clerk-functions.abort-fetch-edge");
@@ -14,13 +15,7 @@ type Global = typeof globalThis & { [INSTALLED]?: { signal: AbortSignal | undefi
 
 function wrapFetch(): { signal: AbortSignal | undefined } {
   const current: { signal: AbortSignal | undefined } = { signal: undefined };
-  const unscoped = globalThis.fetch;
-  globalThis.fetch = (input, init) => {
-    const deadline = current.signal;
-    if (!deadline) return unscoped(input, init);
-    const own = init?.signal ?? (input instanceof Request ? input.signal : undefined);
-    return unscoped(input, { ...init, signal: own ? AbortSignal.any([own, deadline]) : deadline });
-  };
+  wrapGlobalFetch(() => current.signal);
   return current;
 }
 

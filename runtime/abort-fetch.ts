@@ -3,6 +3,7 @@
 // the request's upstream deadline passes, closing its connection, instead of running on behind a 504.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { installAbortScope } from "../shared/abort-scope.ts";
+import { wrapGlobalFetch } from "./wrap-fetch.ts";
 
 // One wrapper per global, however often this module is evaluated (tests load fresh module graphs).
 const INSTALLED = Symbol.for("clerk-functions.abort-fetch");
@@ -10,13 +11,7 @@ type Global = typeof globalThis & { [INSTALLED]?: AsyncLocalStorage<AbortSignal>
 
 function wrapFetch(): AsyncLocalStorage<AbortSignal> {
   const storage = new AsyncLocalStorage<AbortSignal>();
-  const unscoped = globalThis.fetch;
-  globalThis.fetch = (input, init) => {
-    const deadline = storage.getStore();
-    if (!deadline) return unscoped(input, init);
-    const own = init?.signal ?? (input instanceof Request ? input.signal : undefined);
-    return unscoped(input, { ...init, signal: own ? AbortSignal.any([own, deadline]) : deadline });
-  };
+  wrapGlobalFetch(() => storage.getStore());
   return storage;
 }
 

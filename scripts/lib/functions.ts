@@ -26,9 +26,12 @@ export type FunctionName = string;
 
 export const isFunctionName = (name: string): boolean => FUNCTION_NAMES.includes(name);
 
-/** Each function's URL, as `urlOf` places it on a host. */
-export function functionUrls(urlOf: (fn: string, index: number) => string): Record<string, string> {
-  return Object.fromEntries(FUNCTION_NAMES.map((fn, i) => [fn, urlOf(fn, i)]));
+/** Each function's URL (of `names`: the project's unless told), as `urlOf` places it on a host. */
+export function functionUrls(
+  urlOf: (fn: string, index: number) => string,
+  names: readonly string[] = FUNCTION_NAMES,
+): Record<string, string> {
+  return Object.fromEntries(names.map((fn, i) => [fn, urlOf(fn, i)]));
 }
 
 export interface LoadedFunction {

@@ -5,7 +5,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FUNCTION_NAMES, type FunctionName } from "../../scripts/lib/functions.ts";
+import { FUNCTION_NAMES, type FunctionName, functionUrls } from "../../scripts/lib/functions.ts";
 import { netlifyCli, netlifyEnv } from "../../scripts/lib/netlify-cli.ts";
 import { edgePath, localSiteToml } from "../../scripts/lib/netlify-edge.ts";
 import { binPath, ROOT, requireBuild } from "../../scripts/lib/paths.ts";
@@ -26,7 +26,7 @@ function ready(bundles: Bundles): void {
 }
 
 const urlsOf = (bundles: Bundles, urlOf: (fn: string, index: number) => string) =>
-  Object.fromEntries(bundles.names.map((fn, i) => [fn, urlOf(fn, i)]));
+  functionUrls(urlOf, bundles.names);
 
 function running(
   urls: Record<FunctionName, string>,
