@@ -1,4 +1,5 @@
 import { ErrorCode, HttpError } from "./errors.ts";
+import { startTimer } from "./timer.ts";
 
 export type BodyKind = "json" | "form";
 
@@ -37,9 +38,9 @@ async function readText(req: Request, limit: number): Promise<string> {
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let cancel: (() => void) | undefined;
   const slow = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(tooSlow()), BODY_TIMEOUT_MS);
+    cancel = startTimer(BODY_TIMEOUT_MS, () => reject(tooSlow()));
   });
   try {
     for (;;) {
@@ -59,7 +60,7 @@ async function readText(req: Request, limit: number): Promise<string> {
       reason: "body-incomplete",
     });
   } finally {
-    clearTimeout(timer);
+    cancel?.();
   }
   return decode(chunks, size);
 }

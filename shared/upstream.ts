@@ -1,6 +1,7 @@
 import { isClerkAPIResponseError } from "@clerk/backend/errors";
 import { withAbortSignal } from "./abort-scope.ts";
 import { ErrorCode, HttpError, type HttpErrorOptions } from "./errors.ts";
+import { startTimer } from "./timer.ts";
 
 export type UpstreamFailure = NonNullable<HttpErrorOptions["upstream"]>;
 
@@ -110,18 +111,18 @@ export async function withDeadline<T>(
   // still reach Clerk and land behind the 504.
   if (!(timeoutMs >= 1)) throw new Timeout();
   const controller = new AbortController();
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let cancel: (() => void) | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+    cancel = startTimer(timeoutMs, () => {
       const timeout = new Timeout();
       reject(timeout);
       controller.abort(timeout);
-    }, timeoutMs);
+    });
   });
   try {
     return await Promise.race([withAbortSignal(controller.signal, () => run(controller.signal)), deadline]);
   } finally {
-    clearTimeout(timer);
+    cancel?.();
   }
 }
 
