@@ -5,7 +5,13 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
-import { BUNDLE_OPTIONS, entryModule, PLATFORM_OPTIONS, type Platform } from "./lib/esbuild-targets.ts";
+import {
+  BUNDLE_OPTIONS,
+  entryModule,
+  PLATFORM_OPTIONS,
+  type Platform,
+  platformModulesPlugin,
+} from "./lib/esbuild-targets.ts";
 import { DeclarationError, FUNCTIONS_DIR, type LoadedFunction, loadFunctions } from "./lib/functions.ts";
 import { edgePath } from "./lib/netlify-edge.ts";
 import { ROOT } from "./lib/paths.ts";
@@ -98,7 +104,11 @@ async function bundle(target: Target, loaded: LoadedFunction, plan: BundlePlan):
     ...PLATFORM_OPTIONS[target.name],
     // supabaseQueryOnlyPlugin: supabase-js without the Auth, Realtime, Storage and Functions clients no
     // function uses (half of supabase-data's bundle and its cold start; see the plugin's file).
-    plugins: [stripToolingPlugin(plan.functionsDir), supabaseQueryOnlyPlugin],
+    plugins: [
+      stripToolingPlugin(plan.functionsDir),
+      supabaseQueryOnlyPlugin,
+      platformModulesPlugin(target.name),
+    ],
   });
   const code = `${result.outputFiles![0]!.text}${target.footer(fn)}`;
   const file = target.outfile(plan.outDir, fn);

@@ -2,7 +2,7 @@
 // esbuild options of the runtime (Netlify Functions on Node, Supabase Edge and Netlify Edge on Deno). scripts/build.ts bundles the project with these, the bench its floor
 // and hello-world, so both are measured as built alike.
 import { join } from "node:path";
-import type { BuildOptions } from "esbuild";
+import type { BuildOptions, Plugin } from "esbuild";
 import { ROOT } from "./paths.ts";
 
 export type Platform = "netlify" | "supabase" | "netlify-edge";
@@ -31,6 +31,29 @@ const DENO_OPTIONS: BuildOptions = {
   define: { "process.env.NODE_ENV": "injectedNodeEnv.NODE_ENV" },
   inject: [join(ROOT, "runtime", "deno-node-env.ts")],
 };
+
+/**
+ * Modules of shared/ a platform swaps for its own (same exports). Node's WebCrypto costs a cold start
+ * ~4 ms that node:crypto does not (runtime/rsa-node.ts); Deno has no such gap.
+ */
+const PLATFORM_MODULES: Record<Platform, Record<string, string>> = {
+  netlify: { [join(ROOT, "shared", "auth", "rsa.ts")]: join(ROOT, "runtime", "rsa-node.ts") },
+  supabase: {},
+  "netlify-edge": {},
+};
+
+export function platformModulesPlugin(platform: Platform): Plugin {
+  const swaps = PLATFORM_MODULES[platform];
+  return {
+    name: "platform-modules",
+    setup(build) {
+      build.onResolve({ filter: /^\.\.?\// }, (args) => {
+        const swap = swaps[join(args.resolveDir, args.path)];
+        return swap ? { path: swap } : undefined;
+      });
+    },
+  };
+}
 
 export const PLATFORM_OPTIONS: Record<Platform, BuildOptions> = {
   netlify: { platform: "node", target: "node22", conditions: ["node"] },

@@ -10,6 +10,7 @@ import type { JwtPayload } from "@clerk/shared/types";
 import { hasExpired, isInFuture } from "./clock.ts";
 import { decodeJwt } from "./jwt.ts";
 import { AuthFailure } from "./reasons.ts";
+import { type Rs256Verifier, rs256Verifier } from "./rsa.ts";
 
 /** The algorithms @clerk/backend accepts in a header at all. */
 const ALLOWED_ALGS = new Set(["RS256", "RS384", "RS512"]);
@@ -31,21 +32,18 @@ export class TokenRejected extends Error {
   }
 }
 
-const keys = new Map<string, Promise<CryptoKey>>();
+const verifiers = new Map<string, Promise<Rs256Verifier>>();
 
 /** Each PEM imported once for the life of the isolate. */
-function importedKey(pem: string): Promise<CryptoKey> {
-  let key = keys.get(pem);
-  if (!key) {
-    const der = Uint8Array.from(atob(pem.replace(/-----[^-]+-----|\s/g, "")), (c) => c.charCodeAt(0));
-    key = crypto.subtle.importKey("spki", der, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, false, [
-      "verify",
-    ]);
+function verifierFor(pem: string): Promise<Rs256Verifier> {
+  let verifier = verifiers.get(pem);
+  if (!verifier) {
+    verifier = rs256Verifier(pem);
     // A PEM that will not import must not stay cached as a rejected promise.
-    key.catch(() => keys.delete(pem));
-    keys.set(pem, key);
+    verifier.catch(() => verifiers.delete(pem));
+    verifiers.set(pem, verifier);
   }
-  return key;
+  return verifier;
 }
 
 export async function verifySessionToken(token: string, opts: VerifyOptions): Promise<JwtPayload> {
@@ -66,9 +64,8 @@ export async function verifySessionToken(token: string, opts: VerifyOptions): Pr
 
   let valid: boolean;
   try {
-    const key = await importedKey(opts.pem);
-    const data = new TextEncoder().encode(`${raw.header}.${raw.payload}`);
-    valid = await crypto.subtle.verify("RSASSA-PKCS1-v1_5", key, signature, data);
+    const verify = await verifierFor(opts.pem);
+    valid = await verify(signature, new TextEncoder().encode(`${raw.header}.${raw.payload}`));
   } catch {
     throw new TokenRejected(AuthFailure.TokenVerificationFailed);
   }

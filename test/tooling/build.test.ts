@@ -36,6 +36,14 @@ describe("dist/netlify", () => {
     }
   });
 
+  it("checks signatures with node:crypto on Node, WebCrypto in the Deno builds", async () => {
+    for (const fn of FUNCTION_NAMES) {
+      const nodeCrypto = /import\s*\{[^}]*\bcreatePublicKey\b[^}]*\}\s*from\s*["']node:crypto["']/;
+      expect(await read(`dist/netlify/${fn}.mjs`), fn).toMatch(nodeCrypto);
+      expect(await read(`dist/supabase/functions/${fn}/index.js`), fn).not.toContain("node:crypto");
+    }
+  });
+
   it("only supabase-data bundles the PostgREST client", async () => {
     for (const fn of FUNCTION_NAMES) {
       const code = await read(`dist/netlify/${fn}.mjs`);

@@ -1,0 +1,34 @@
+// The Node bundles check signatures with node:crypto (runtime/rsa-node.ts, swapped in for
+// shared/auth/rsa.ts by the build); every verdict of verify-parity.test.ts must hold with it too.
+import { exportSPKI, generateKeyPair } from "jose";
+import { describe, expect, it, vi } from "vitest";
+import * as nodeRsa from "../runtime/rsa-node.ts";
+import "./verify-parity.test.ts";
+
+vi.mock("../shared/auth/rsa.ts", () => import("../runtime/rsa-node.ts"));
+
+describe("the WebCrypto and node:crypto verifiers take the same keys", async () => {
+  const webRsa = await vi.importActual<typeof nodeRsa>("../shared/auth/rsa.ts");
+  const rsaPem = await exportSPKI((await generateKeyPair("RS256", { extractable: true })).publicKey);
+  const ecPem = await exportSPKI((await generateKeyPair("ES256", { extractable: true })).publicKey);
+  const cases: [string, string, boolean][] = [
+    ["an RSA SPKI key", rsaPem, true],
+    ["an EC key", ecPem, false],
+    [
+      "an RSA key under another PEM label (the label is not read)",
+      rsaPem.replace(/PUBLIC KEY/g, "RSA PUBLIC KEY"),
+      true,
+    ],
+    ["truncated base64", rsaPem.slice(0, 120), false],
+    ["not a key", "-----BEGIN PUBLIC KEY-----\nbm90IGEga2V5\n-----END PUBLIC KEY-----", false],
+  ];
+  it.each(cases)("%s", async (_name, pem, imports) => {
+    const outcome = (impl: typeof nodeRsa) =>
+      impl.rs256Verifier(pem).then(
+        () => true,
+        () => false,
+      );
+    expect(await outcome(webRsa)).toBe(imports);
+    expect(await outcome(nodeRsa)).toBe(imports);
+  });
+});
