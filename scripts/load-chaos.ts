@@ -6,6 +6,7 @@
 // any response or line the functions print.
 import { type AutocannonRequest, type AutocannonResult, autocannon } from "./lib/autocannon.ts";
 import { type BundleServer, startBundleServer } from "./lib/bundle-server.ts";
+import type { DeclaredRow } from "./lib/load-rows.ts";
 import { findSecrets } from "./lib/secrets.ts";
 import { rssMiB, warmUntilStable } from "./lib/warm-up.ts";
 import type { ClerkStandIn } from "./stand-ins/clerk.ts";
@@ -15,7 +16,11 @@ export interface ChaosOptions {
   /** The functions' environment of the main load phase. */
   env: Record<string, string>;
   valid: string[];
+  /** Organization members' tokens, the organization active. */
+  member: string[];
   forged: string[];
+  /** The rows read from the declarations of the functions the kinds below do not name. */
+  declared: [number, DeclaredRow][];
   secrets: string[];
   connections: number;
   fail(what: string): void;
@@ -33,8 +38,10 @@ const WARMUP_REQUESTS = 10_000;
 interface Kind {
   name: string;
   fn: string;
-  token: "valid" | "forged" | "none";
+  token: "valid" | "member" | "forged" | "none";
   normal: number;
+  /** A 403 refusal is a normal answer too (a requirement the caller may lack). */
+  refusable?: boolean;
   /** Needs a Clerk call to answer: 502/503/504 while Clerk is silent. */
   needsClerk: boolean;
   /** Clerk's answer is remembered (supabase-data's template token): 200 stays possible during the silence. */
@@ -108,11 +115,14 @@ function judge(run: Run, k: Kind, status: number, body: string, headers: Record<
     run.firstClerk200AfterRecovery ??= now;
   }
   const isJson = String(headers["content-type"] ?? "").startsWith("application/json");
-  let ok = status === k.normal;
+  const refused = k.refusable === true && status === 403;
+  let ok = status === k.normal || refused;
   if (during && k.needsClerk) {
     ok = [502, 503, 504].includes(status) && isJson && /"code":"upstream_/.test(body);
     // A call that started just before the silence may still be answered in it.
     if (status === k.normal && (k.remembered || now - run.silenceStart < UPSTREAM_TIMEOUT_MS)) ok = true;
+    // A refusal is decided before any call.
+    ok ||= refused;
   } else if (k.needsClerk && now >= run.silenceEnd && now - run.silenceEnd < UPSTREAM_TIMEOUT_MS) {
     // Calls held by the silence are cut off by their deadline right after it.
     ok ||= status === 504;
@@ -124,22 +134,34 @@ function judge(run: Run, k: Kind, status: number, body: string, headers: Record<
   if (found.length > 0) fail(`chaos: ${k.name} response leaks ${found.join(", ")}`);
 }
 
+const declaredKind = (row: DeclaredRow): Kind => ({
+  name: row.name,
+  fn: row.fn,
+  token: row.token,
+  normal: row.status,
+  refusable: row.refusable,
+  needsClerk: row.needsClerk,
+  extra: { method: row.method, path: row.path, headers: row.headers, body: row.body },
+});
+
 /** The kinds in their proportions, shuffled. */
 function requestCycle(run: Run): AutocannonRequest[] {
-  const { valid, forged } = run.opts;
+  const { valid, member, forged, declared } = run.opts;
+  const pools = { valid, member, forged, none: [] };
   const request = (k: Kind): AutocannonRequest => ({
     method: "GET",
     path: `/api/${k.fn}`,
     ...k.extra,
     setupRequest(req) {
       const headers = { ...req.headers, ...k.extra?.headers };
-      if (k.token !== "none") headers.authorization = `Bearer ${pick(k.token === "valid" ? valid : forged)}`;
+      if (k.token !== "none") headers.authorization = `Bearer ${pick(pools[k.token])}`;
       req.headers = headers;
       return req;
     },
     onResponse: (status, body, _context, headers) => judge(run, k, status, body, headers),
   });
-  const cycle = KINDS.flatMap(([n, k]) => Array.from({ length: n }, () => request(k)));
+  const kinds = [...KINDS, ...declared.map(([n, row]): [number, Kind] => [n, declaredKind(row)])];
+  const cycle = kinds.flatMap(([n, k]) => Array.from({ length: n }, () => request(k)));
   for (let i = cycle.length - 1; i > 0; i--) {
     const j = Math.floor(Math.random() * (i + 1));
     [cycle[i], cycle[j]] = [cycle[j]!, cycle[i]!];

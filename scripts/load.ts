@@ -1,12 +1,15 @@
 // Load test of the BUILT Netlify bundles on Node: the local stand-ins, `node scripts/serve.ts --bundles
 // dist/netlify` as a child process, and autocannon sending a mix of signed-in, forged-token and
-// signed-out requests to all four functions (a few update-user writes). Fails (exit 1) on any unexpected
+// signed-out requests to every function (hand-tuned rows for the four seed functions, a few update-user
+// writes among them; rows read from the declarations for the others). Fails (exit 1) on any unexpected
 // status, connection error or timeout, on RSS growth of the child over 30 MiB between warm-up and the end,
 // or on anything secret in a response or in a line the child printed.
 //   npm run test:load [-- --amount 10000 --connections 50]
 import { parseArgs } from "node:util";
 import { type AutocannonRequest, type AutocannonResult, autocannon } from "./lib/autocannon.ts";
 import { type BundleServer, startBundleServer } from "./lib/bundle-server.ts";
+import { loadFunctions } from "./lib/functions.ts";
+import { type DeclaredRow, declaredRows } from "./lib/load-rows.ts";
 import { findSecrets, responseText } from "./lib/secrets.ts";
 import { type StandIns, startStandIns } from "./lib/stand-ins.ts";
 import { rssMiB, warmUntilStable } from "./lib/warm-up.ts";
@@ -29,12 +32,17 @@ function fail(what: string): void {
   else if (failures.length === 50) failures.push("… (more)");
 }
 
-type Credential = "valid" | "forged" | "none";
+type Credential = "valid" | "member" | "forged" | "none";
+
+/** The functions the hand-tuned rows below load; every other function gets its declared rows. */
+const HAND_TUNED = new Set(["protected", "supabase-data", "current-user", "update-user"]);
 
 /** What the mix sends with, and what it counts per `<request name> <status>`. */
 interface MixContext {
   /** Genuine tokens, as many browsers would send. */
   valid: string[];
+  /** Genuine tokens of organization members, the organization active (Alice administers it, Bob not). */
+  member: string[];
   /** Signature tampered: each is verified and refused (refused tokens are never remembered). */
   forged: string[];
   /** Exact strings no response may contain. */
@@ -49,8 +57,18 @@ async function mixContext(services: StandIns): Promise<MixContext> {
       clerk.mintSessionToken({ userId: i % 2 ? "user_bob" : "user_alice", ttlSeconds: 3600 }),
     ),
   );
+  const member = await Promise.all(
+    Array.from({ length: 20 }, (_, i) =>
+      clerk.mintSessionToken({
+        userId: i % 2 ? "user_bob" : "user_alice",
+        ttlSeconds: 3600,
+        org: "org_acme",
+      }),
+    ),
+  );
   return {
     valid,
+    member,
     forged: valid.map((t) => `${t.slice(0, -8)}${"A".repeat(8)}`),
     secrets: [clerk.secretKey, clerk.supabaseJwtSecret, supabase.anonKey, supabase.serviceRoleKey],
     statusCounts: new Map(),
@@ -59,30 +77,35 @@ async function mixContext(services: StandIns): Promise<MixContext> {
 
 const pick = (pool: string[]) => pool[Math.floor(Math.random() * pool.length)]!;
 
-/** One kind of request in the mix: its credential, the status it must get, and the leak scan. */
+/**
+ * One kind of request in the mix: its credential, the status it must get (or any of them), and the leak
+ * scan.
+ */
 function mixRequest(
   ctx: MixContext,
   name: string,
   fn: string,
   credential: Credential,
-  expected: number,
+  expected: number | number[],
   extra: Partial<AutocannonRequest> = {},
 ): AutocannonRequest {
+  const statuses = [expected].flat();
+  const pool = { valid: ctx.valid, member: ctx.member, forged: ctx.forged, none: [] }[credential];
   return {
     method: "GET",
     path: `/api/${fn}`,
     ...extra,
     setupRequest(req) {
       const headers = { ...req.headers, ...extra.headers };
-      if (credential !== "none")
-        headers.authorization = `Bearer ${pick(credential === "valid" ? ctx.valid : ctx.forged)}`;
+      if (credential !== "none") headers.authorization = `Bearer ${pick(pool)}`;
       req.headers = headers;
       return req;
     },
     onResponse(status, body, _context, headers) {
       const key = `${name} ${status}`;
       ctx.statusCounts.set(key, (ctx.statusCounts.get(key) ?? 0) + 1);
-      if (status !== expected) fail(`${name}: expected ${expected}, got ${status} ${body.slice(0, 120)}`);
+      if (!statuses.includes(status))
+        fail(`${name}: expected ${statuses.join(" or ")}, got ${status} ${body.slice(0, 120)}`);
       const flat = Object.entries(headers).map(([k, v]): [string, string] => [k, String(v)]);
       const found = findSecrets(responseText(status, flat, body), { exact: ctx.secrets });
       if (found.length > 0) fail(`${name}: response leaks ${found.join(", ")}`);
@@ -90,8 +113,16 @@ function mixRequest(
   };
 }
 
+const declaredRequest = (ctx: MixContext, row: DeclaredRow) =>
+  mixRequest(ctx, row.name, row.fn, row.token, row.refusable ? [row.status, 403] : row.status, {
+    method: row.method,
+    path: row.path,
+    headers: row.headers,
+    body: row.body,
+  });
+
 /** The weighted mix, interleaved (not grouped) so every connection sends all of it from the start. */
-function requestMix(ctx: MixContext): AutocannonRequest[] {
+function requestMix(ctx: MixContext, declared: [number, DeclaredRow][]): AutocannonRequest[] {
   const json = { "content-type": "application/json" };
   const post = (body: string, headers: Record<string, string> = json) => ({ method: "POST", headers, body });
   const weighted: [number, AutocannonRequest][] = [
@@ -121,6 +152,7 @@ function requestMix(ctx: MixContext): AutocannonRequest[] {
         post('{"firstName":"X"}', { ...json, accept: "application/json" }),
       ),
     ],
+    ...declared.map(([n, row]): [number, AutocannonRequest] => [n, declaredRequest(ctx, row)]),
   ];
   const cycle = weighted.flatMap(([n, r]) => Array.from({ length: n }, () => r));
   for (let i = cycle.length - 1; i > 0; i--) {
@@ -208,7 +240,8 @@ function printSummary(
 
 async function loadTest(services: StandIns, server: BundleServer): Promise<void> {
   const ctx = await mixContext(services);
-  const requests = requestMix(ctx);
+  const declared = declaredRows(await loadFunctions(), HAND_TUNED);
+  const requests = requestMix(ctx, declared);
   const warm = await warmUp(server, requests);
   ctx.statusCounts.clear();
   const patchesBefore = patchCount(services);
@@ -225,7 +258,9 @@ async function loadTest(services: StandIns, server: BundleServer): Promise<void>
     clerk: services.clerk,
     env: services.env,
     valid: ctx.valid,
+    member: ctx.member,
     forged: ctx.forged,
+    declared,
     secrets: ctx.secrets,
     connections: CONNECTIONS,
     fail,
