@@ -1,4 +1,4 @@
-// The floor and hello-world, bundled with the esbuild settings scripts/build.ts uses per platform, and
+// The floor, hello-world and the cold start's references, bundled with the esbuild settings scripts/build.ts uses per platform, and
 // the Node host and the cold-load probe bundled to plain JS.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -17,7 +17,7 @@ export interface Size {
 
 export async function bundleBenchFunctions(): Promise<Size[]> {
   const reports: Size[] = [];
-  for (const impl of ["floor", "hello", "hello-fetch"] as const) {
+  for (const impl of ["floor", "hello", "hello-fetch", "sdk-protected", "sdk-current-user"] as const) {
     const source = join(ROOT, `scripts/bench/${impl}.ts`);
     for (const runtime of ["node", "deno"] as const) {
       const platform = runtime === "node" ? "netlify" : "supabase";

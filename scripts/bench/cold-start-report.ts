@@ -6,7 +6,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { replaceMarked } from "../lib/markers.ts";
-import { type ColdStart, HELLO_FETCH } from "./cold-start.ts";
+import { type ColdStart, isReference, REFERENCES } from "./cold-start.ts";
 import { BENCHMARK_DOC } from "./doc.ts";
 import { formatNumber as fmt, markdownTable } from "./format.ts";
 import { COLD_LOAD_BUDGET_MS, coldStartGoals, type Goal } from "./goals.ts";
@@ -61,15 +61,15 @@ export function coldStartTable(cold: ColdStart[]): string {
     c.runtime,
     c.module === "hello"
       ? "hello-world"
-      : c.module === HELLO_FETCH
-        ? "(hello-world + one upstream fetch: the runtime's first fetch, not judged)"
+      : isReference(c.module)
+        ? `(${REFERENCES[c.module].label}; not judged)`
         : c.module,
     fmt(c.medianMs, 1),
     `${fmt(c.p10Ms, 1)}–${fmt(c.p90Ms, 1)}`,
     fmt(median(c.listenMs), 1),
     c.medianDeltaMs === undefined ? "" : signed(c.medianDeltaMs),
     c.medianDeltaMs === undefined ? "" : `${signed(c.p10DeltaMs!)}…${signed(c.p90DeltaMs!)}`,
-    c.medianDeltaMs === undefined || c.module === HELLO_FETCH
+    c.medianDeltaMs === undefined || isReference(c.module)
       ? ""
       : c.medianDeltaMs <= COLD_LOAD_BUDGET_MS
         ? "✅"

@@ -1,7 +1,7 @@
 // The bench's goals: latency against the round trips a function cannot avoid, cold load against
 // hello-world, CPU per request and throughput against the floor of the same run, memory.
 import type { ColdLoad } from "./cold-load.ts";
-import { type ColdStart, HELLO_FETCH } from "./cold-start.ts";
+import { type ColdStart, isReference } from "./cold-start.ts";
 import { formatNumber as fmt, formatRatio } from "./format.ts";
 import type { LatencyResult } from "./latency.ts";
 import type { Runtime, TokenMode } from "./servers.ts";
@@ -60,7 +60,7 @@ function latencyGoals(latency: LatencyResult[]): Goal[] {
 /** Cold start (spawn → first response) − hello-world's, the median of paired runs: within +25 ms. */
 export function coldStartGoals(cold: ColdStart[]): Goal[] {
   return cold.flatMap((c) => {
-    if (c.medianDeltaMs === undefined || c.module === HELLO_FETCH) return [];
+    if (c.medianDeltaMs === undefined || isReference(c.module)) return [];
     const hello = cold.find((h) => h.runtime === c.runtime && h.module === "hello")!;
     return [
       {

@@ -3,12 +3,8 @@
 // cold start that is the runtime's own first outbound fetch (Node loads and sets up undici's client,
 // llhttp and a socket then; Deno its HTTP client), which no bundle can avoid. Not a baseline for the goal.
 import hello from "./hello.ts";
+import { env } from "./module-env.ts";
 
-const runtime = globalThis as typeof globalThis & {
-  Deno?: { env: { get(name: string): string | undefined } };
-  process?: { env: Record<string, string | undefined> };
-};
-const env = (name: string) => runtime.Deno?.env.get(name) ?? runtime.process?.env[name];
 let fetched = false;
 
 export default async function helloFetch(req: Request): Promise<Response> {

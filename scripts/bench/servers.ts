@@ -15,7 +15,14 @@ import { baselineDist, noPin } from "./options.ts";
 /** Netlify Functions on Node, Supabase Edge on Deno, Netlify Edge on Deno. */
 export type Runtime = "node" | "deno" | "netlify-edge";
 /** `baseline`: protected as another build made it (--baseline). */
-export type Impl = "project" | "baseline" | "floor" | "hello" | "hello-fetch";
+export type Impl =
+  | "project"
+  | "baseline"
+  | "floor"
+  | "hello"
+  | "hello-fetch"
+  | "sdk-protected"
+  | "sdk-current-user";
 export type KeyMode = "networkless" | "jwks";
 /** One reused session token, a fresh one per request, or one reused opaque M2M token. */
 export type TokenMode = "reused" | "fresh" | "m2m";

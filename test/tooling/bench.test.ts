@@ -196,6 +196,8 @@ describe("cold-start goal", () => {
     entry("deno", "hello", 50),
     // A paired median, not the difference of the medians, is the verdict.
     entry("deno", "protected", 90, 12),
+    // The same work with @clerk/backend alone: a reference, never judged.
+    entry("deno", "sdk-protected", 110, 40),
   ];
   const goals = benchGoals({ latency: [], coldLoad: [], coldStart: cold, memory: [], load: [] }).filter((g) =>
     g.goal.startsWith("cold"),
@@ -224,6 +226,9 @@ describe("cold-start goal", () => {
       "| node | supabase-data | 126.0 | 126.0–126.0 | 116.0 | +25.1 | +20.1…+30.1 | ❌ |",
     );
     expect(table[2]).toContain("| node | hello-world | 100.0 |");
+    expect(table[8]).toMatch(
+      /^\| deno \| \(@clerk\/backend alone: .*; not judged\) \| 110\.0 .* \| \+40\.0 \| .* \| {2}\|$/,
+    );
   });
 
   it("has its own section in docs/benchmark.md", () => {
