@@ -3,13 +3,13 @@
 // of a function's cold start; createPublicKey and verify are direct calls into OpenSSL.
 // test/verify-parity.test.ts holds both to @clerk/backend's verdicts.
 import { createPublicKey, verify } from "node:crypto";
+import { spkiDer } from "../shared/auth/pem.ts";
 import type { Rs256Verifier } from "../shared/auth/rsa.ts";
 
 export async function rs256Verifier(pem: string): Promise<Rs256Verifier> {
   // The same input as WebCrypto's: the PEM's base64 read as SPKI DER, nothing else (no certificates or
   // private keys, which createPublicKey would also take).
-  const der = Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ""), "base64");
-  const key = createPublicKey({ key: der, format: "der", type: "spki" });
+  const key = createPublicKey({ key: Buffer.from(spkiDer(pem)), format: "der", type: "spki" });
   // WebCrypto refuses a key of another kind (EC, RSA-PSS) for RSASSA-PKCS1-v1_5; so does this.
   if (key.asymmetricKeyType !== "rsa") throw new TypeError("not an RSA public key");
   return async (signature, data) => verify("RSA-SHA256", data, key, signature);

@@ -20,6 +20,7 @@ describe("the WebCrypto and node:crypto verifiers take the same keys", async () 
       true,
     ],
     ["truncated base64", rsaPem.slice(0, 120), false],
+    ["a character outside base64 in the key", rsaPem.replace(/\n([A-Za-z0-9+/]{10})/, "\n$1*"), false],
     ["not a key", "-----BEGIN PUBLIC KEY-----\nbm90IGEga2V5\n-----END PUBLIC KEY-----", false],
   ];
   it.each(cases)("%s", async (_name, pem, imports) => {

@@ -1,5 +1,6 @@
 // Clerk's RS256 signatures checked with WebCrypto, each key imported once per isolate. The Node bundles
 // take runtime/rsa-node.ts instead (same exports), whose first check costs a cold start ~4 ms less.
+import { spkiDer } from "./pem.ts";
 
 export type Rs256Verifier = (
   signature: Uint8Array<ArrayBuffer>,
@@ -8,10 +9,9 @@ export type Rs256Verifier = (
 
 /** A verifier for one SPKI PEM; rejects when the PEM is not an RSA public key. */
 export async function rs256Verifier(pem: string): Promise<Rs256Verifier> {
-  const der = Uint8Array.from(atob(pem.replace(/-----[^-]+-----|\s/g, "")), (c) => c.charCodeAt(0));
   const key = await crypto.subtle.importKey(
     "spki",
-    der,
+    spkiDer(pem),
     { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
     false,
     ["verify"],
