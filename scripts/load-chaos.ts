@@ -6,7 +6,7 @@
 // any response or line the functions print.
 import { type AutocannonRequest, type AutocannonResult, autocannon } from "./lib/autocannon.ts";
 import { type BundleServer, startBundleServer } from "./lib/bundle-server.ts";
-import type { DeclaredRow } from "./lib/load-rows.ts";
+import { type DeclaredRow, isRefusal } from "./lib/load-rows.ts";
 import { findSecrets } from "./lib/secrets.ts";
 import { rssMiB, warmUntilStable } from "./lib/warm-up.ts";
 import type { ClerkStandIn } from "./stand-ins/clerk.ts";
@@ -40,7 +40,7 @@ interface Kind {
   fn: string;
   token: "valid" | "member" | "forged" | "none";
   normal: number;
-  /** A 403 refusal is a normal answer too (a requirement the caller may lack). */
+  /** An authorization refusal (403) is a normal answer too: a requirement the caller may lack. */
   refusable?: boolean;
   /** Needs a Clerk call to answer: 502/503/504 while Clerk is silent. */
   needsClerk: boolean;
@@ -115,7 +115,7 @@ function judge(run: Run, k: Kind, status: number, body: string, headers: Record<
     run.firstClerk200AfterRecovery ??= now;
   }
   const isJson = String(headers["content-type"] ?? "").startsWith("application/json");
-  const refused = k.refusable === true && status === 403;
+  const refused = k.refusable === true && isRefusal(status, body);
   let ok = status === k.normal || refused;
   if (during && k.needsClerk) {
     ok = [502, 503, 504].includes(status) && isJson && /"code":"upstream_/.test(body);

@@ -13,7 +13,7 @@ export interface DeclaredRow {
   fn: string;
   /** `member`: a session token with an active organization; `forged`: its signature tampered. */
   token: "member" | "forged" | "none";
-  /** The status it answers; 403 also passes where `refusable`. */
+  /** The status it answers; where `refusable`, also a 403 with a refusal's code (see isRefusal). */
   status: number;
   refusable: boolean;
   /** Answered through Clerk's Backend API (its declared `upstream.clerk`): 502/503/504 while Clerk is down. */
@@ -87,20 +87,35 @@ export function declaredRows(
           },
         ]);
       }
-      if (d.invalidExample) {
+      // One invalid part only, so the status is known: a GET's query (400), or another method's body
+      // (422 when the function reads it, before it can write what the body asks for).
+      const invalid = d.invalidExample;
+      const invalidStatus =
+        d.method === "GET"
+          ? invalid?.query && !invalid.body
+            ? 400
+            : undefined
+          : invalid?.body && !invalid.query
+            ? 422
+            : undefined;
+      if (invalid && invalidStatus) {
         rows.push([
           1,
           {
             name: `${name} invalid`,
             fn: name,
             token: "member",
-            status: d.invalidExample.body ? 422 : 400,
+            status: invalidStatus,
             refusable,
             needsClerk: false,
-            ...request(name, d, d.invalidExample),
+            ...request(name, d, invalid),
           },
         ]);
       }
       return rows;
     });
 }
+
+/** A 403 the authorization rules give (what `requires` refuses with), not any other 403. */
+export const isRefusal = (status: number, body: string) =>
+  status === 403 && /"code":"(forbidden|reverification_required)"/.test(body);
