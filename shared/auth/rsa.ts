@@ -1,6 +1,6 @@
 // Clerk's RS256 signatures checked with WebCrypto, each key imported once per isolate. The Node bundles
 // take runtime/rsa-node.ts instead (same exports), whose first check costs a cold start ~4 ms less.
-import { spkiDer } from "./pem.ts";
+import { isClerkRsaKey, spkiDer } from "./pem.ts";
 
 export type Rs256Verifier = (
   signature: Uint8Array<ArrayBuffer>,
@@ -16,5 +16,8 @@ export async function rs256Verifier(pem: string): Promise<Rs256Verifier> {
     false,
     ["verify"],
   );
+  const { modulusLength, publicExponent } = key.algorithm as RsaHashedKeyAlgorithm;
+  const exponent = publicExponent.reduce((n, byte) => n * 256n + BigInt(byte), 0n);
+  if (!isClerkRsaKey(modulusLength, exponent)) throw new TypeError("not a key Clerk signs with");
   return (signature, data) => crypto.subtle.verify("RSASSA-PKCS1-v1_5", key, signature, data);
 }
