@@ -6,6 +6,7 @@
 // Here a miss triggers at most one refetch per REFETCH_INTERVAL_MS, which still picks up a real key
 // rotation within that interval. The key found is handed to the SDK as `jwtKey`, so the SDK itself
 // verifies networklessly and never fetches.
+import { rsaJwkToPem } from "./pem.ts";
 
 /** A kid miss refetches at most this often (a real rotation is seen within this time). */
 const REFETCH_INTERVAL_MS = 30_000;
@@ -36,19 +37,6 @@ interface Jwk {
   alg?: string;
   n?: string;
   e?: string;
-}
-
-async function jwkToPem(jwk: Jwk): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    "jwk",
-    { kty: jwk.kty, n: jwk.n, e: jwk.e, alg: "RS256", ext: true },
-    { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
-    true,
-    ["verify"],
-  );
-  const spki = new Uint8Array(await crypto.subtle.exportKey("spki", key));
-  const b64 = btoa(String.fromCharCode(...spki));
-  return `-----BEGIN PUBLIC KEY-----\n${b64.match(/.{1,64}/g)!.join("\n")}\n-----END PUBLIC KEY-----`;
 }
 
 export interface JwksStoreOptions {
@@ -139,7 +127,7 @@ export class JwksStore {
     }
     const pems = new Map<string, string>();
     for (const jwk of keys) {
-      if (jwk.kid && jwk.kty === "RSA" && jwk.n && jwk.e) pems.set(jwk.kid, await jwkToPem(jwk));
+      if (jwk.kid && jwk.kty === "RSA" && jwk.n && jwk.e) pems.set(jwk.kid, rsaJwkToPem(jwk.n, jwk.e));
     }
     if (pems.size === 0) throw new JwksUnavailable(res.status);
     this.pems = pems;
