@@ -1,12 +1,12 @@
 // The chaos phase of `npm run test:load`: under the same mixed load, the Clerk stand-in goes silent for
 // 5 s and comes back. During the silence only JSON 502/503/504 may come from calls that need Clerk, while
-// requests that need no network (protected with a known key, refusals, validation) keep their answers;
+// requests that need no network (a known key, refusals, validation) keep their answers;
 // open sockets to Clerk stay ≤ 2 × connections (the deadline aborts its calls instead of queueing them);
 // Clerk-backed 200s are back within 1 s of recovery; RSS grows < 30 MiB; nothing unhandled; no secret in
 // any response or line the functions print.
-import { type AutocannonRequest, type AutocannonResult, autocannon } from "./lib/autocannon.ts";
+import { type AutocannonResult, autocannon } from "./lib/autocannon.ts";
 import { type BundleServer, startBundleServer } from "./lib/bundle-server.ts";
-import { type DeclaredRow, isRefusal } from "./lib/load-rows.ts";
+import { isRefusal, type LoadRow, requestCycle } from "./lib/load-rows.ts";
 import { findSecrets } from "./lib/secrets.ts";
 import { rssMiB, warmUntilStable } from "./lib/warm-up.ts";
 import type { ClerkStandIn } from "./stand-ins/clerk.ts";
@@ -15,12 +15,11 @@ export interface ChaosOptions {
   clerk: ClerkStandIn;
   /** The functions' environment of the main load phase. */
   env: Record<string, string>;
-  valid: string[];
   /** Organization members' tokens, the organization active. */
   member: string[];
   forged: string[];
-  /** The rows read from the declarations of the functions the kinds below do not name. */
-  declared: [number, DeclaredRow][];
+  /** The rows of the main phase (scripts/lib/load-rows.ts), sent in the same proportions. */
+  rows: [number, LoadRow][];
   secrets: string[];
   connections: number;
   fail(what: string): void;
@@ -34,63 +33,6 @@ const RECOVERY_LIMIT_MS = 1_000;
 const MAX_RSS_GROWTH_MIB = 30;
 const WARMUP_REQUESTS = 10_000;
 
-/** What one kind of request may answer: normally, and while Clerk is silent. */
-interface Kind {
-  name: string;
-  fn: string;
-  token: "valid" | "member" | "forged" | "none";
-  normal: number;
-  /** An authorization refusal (403) is a normal answer too: a requirement the caller may lack. */
-  refusable?: boolean;
-  /** Needs a Clerk call to answer: 502/503/504 while Clerk is silent. */
-  needsClerk: boolean;
-  /** Clerk's answer is remembered (supabase-data's template token): 200 stays possible during the silence. */
-  remembered?: boolean;
-  extra?: Partial<AutocannonRequest>;
-}
-
-const JSON_BODY = { "content-type": "application/json" };
-const KINDS: [number, Kind][] = [
-  [14, { name: "protected signed in", fn: "protected", token: "valid", normal: 200, needsClerk: false }],
-  [4, { name: "protected forged", fn: "protected", token: "forged", normal: 401, needsClerk: false }],
-  [2, { name: "protected signed out", fn: "protected", token: "none", normal: 401, needsClerk: false }],
-  [
-    8,
-    {
-      name: "supabase-data signed in",
-      fn: "supabase-data",
-      token: "valid",
-      normal: 200,
-      needsClerk: true,
-      remembered: true,
-      extra: { path: "/api/supabase-data?limit=5" },
-    },
-  ],
-  [8, { name: "current-user signed in", fn: "current-user", token: "valid", normal: 200, needsClerk: true }],
-  [
-    1,
-    {
-      name: "update-user write",
-      fn: "update-user",
-      token: "valid",
-      normal: 200,
-      needsClerk: true,
-      extra: { method: "POST", headers: JSON_BODY, body: '{"firstName":"Chaos"}' },
-    },
-  ],
-  [
-    3,
-    {
-      name: "update-user invalid body",
-      fn: "update-user",
-      token: "valid",
-      normal: 422,
-      needsClerk: false,
-      extra: { method: "POST", headers: JSON_BODY, body: '{"firstName":""}' },
-    },
-  ],
-];
-
 /** What the load saw, by phase of the silence (its bounds are set when it starts). */
 interface Run {
   opts: ChaosOptions;
@@ -101,29 +43,37 @@ interface Run {
   unexpected: number;
 }
 
-const pick = (pool: string[]) => pool[Math.floor(Math.random() * pool.length)]!;
-
-/** Counts an answer by phase, checks it is one the kind may give then, and that it leaks nothing. */
-function judge(run: Run, k: Kind, status: number, body: string, headers: Record<string, string | string[]>) {
+/**
+ * Counts an answer by phase, checks it is one the row may give then, and that it leaks nothing. While Clerk
+ * is silent a row that calls an upstream may answer JSON 502/503/504, or still 200 where its warm requests
+ * need no Clerk call (a cached template token).
+ */
+function judge(
+  run: Run,
+  k: LoadRow,
+  status: number,
+  body: string,
+  headers: Record<string, string | string[]>,
+) {
   const { fail } = run.opts;
   const now = Date.now();
   const during = now >= run.silenceStart && now < run.silenceEnd;
   const phase = now < run.silenceStart ? "before" : during ? "silent" : "after";
   const key = `${phase.padEnd(6)} ${k.name} ${status}`;
   run.counts.set(key, (run.counts.get(key) ?? 0) + 1);
-  if (k.needsClerk && !k.remembered && status === 200 && now >= run.silenceEnd) {
+  if (k.upstream && !k.clerkFree && status === 200 && now >= run.silenceEnd) {
     run.firstClerk200AfterRecovery ??= now;
   }
   const isJson = String(headers["content-type"] ?? "").startsWith("application/json");
-  const refused = k.refusable === true && isRefusal(status, body);
-  let ok = status === k.normal || refused;
-  if (during && k.needsClerk) {
+  const refused = k.refusable && isRefusal(status, body);
+  let ok = status === k.status || refused;
+  if (during && k.upstream) {
     ok = [502, 503, 504].includes(status) && isJson && /"code":"upstream_/.test(body);
     // A call that started just before the silence may still be answered in it.
-    if (status === k.normal && (k.remembered || now - run.silenceStart < UPSTREAM_TIMEOUT_MS)) ok = true;
+    if (status === k.status && (k.clerkFree || now - run.silenceStart < UPSTREAM_TIMEOUT_MS)) ok = true;
     // A refusal is decided before any call.
     ok ||= refused;
-  } else if (k.needsClerk && now >= run.silenceEnd && now - run.silenceEnd < UPSTREAM_TIMEOUT_MS) {
+  } else if (k.upstream && now >= run.silenceEnd && now - run.silenceEnd < UPSTREAM_TIMEOUT_MS) {
     // Calls held by the silence are cut off by their deadline right after it.
     ok ||= status === 504;
   }
@@ -132,41 +82,6 @@ function judge(run: Run, k: Kind, status: number, body: string, headers: Record<
   const text = [String(status), ...Object.entries(headers).map(([h, v]) => `${h}: ${v}`), body].join("\n");
   const found = findSecrets(text, { exact: run.opts.secrets });
   if (found.length > 0) fail(`chaos: ${k.name} response leaks ${found.join(", ")}`);
-}
-
-const declaredKind = (row: DeclaredRow): Kind => ({
-  name: row.name,
-  fn: row.fn,
-  token: row.token,
-  normal: row.status,
-  refusable: row.refusable,
-  needsClerk: row.needsClerk,
-  extra: { method: row.method, path: row.path, headers: row.headers, body: row.body },
-});
-
-/** The kinds in their proportions, shuffled. */
-function requestCycle(run: Run): AutocannonRequest[] {
-  const { valid, member, forged, declared } = run.opts;
-  const pools = { valid, member, forged, none: [] };
-  const request = (k: Kind): AutocannonRequest => ({
-    method: "GET",
-    path: `/api/${k.fn}`,
-    ...k.extra,
-    setupRequest(req) {
-      const headers = { ...req.headers, ...k.extra?.headers };
-      if (k.token !== "none") headers.authorization = `Bearer ${pick(pools[k.token])}`;
-      req.headers = headers;
-      return req;
-    },
-    onResponse: (status, body, _context, headers) => judge(run, k, status, body, headers),
-  });
-  const kinds = [...KINDS, ...declared.map(([n, row]): [number, Kind] => [n, declaredKind(row)])];
-  const cycle = kinds.flatMap(([n, k]) => Array.from({ length: n }, () => request(k)));
-  for (let i = cycle.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [cycle[i], cycle[j]] = [cycle[j]!, cycle[i]!];
-  }
-  return cycle;
 }
 
 type Load = (limits: { duration?: number; amount?: number }) => Promise<AutocannonResult>;
@@ -213,8 +128,16 @@ async function check(run: Run, server: BundleServer, m: Measured) {
       `chaos: Clerk-backed 200s back ${recoveryMs ?? "never"} ms after recovery (limit ${RECOVERY_LIMIT_MS})`,
     );
   if (growth > MAX_RSS_GROWTH_MIB) fail(`chaos: child RSS grew ${growth.toFixed(1)} MiB`);
-  const protectedDuringSilence = run.counts.get("silent protected signed in 200") ?? 0;
-  if (protectedDuringSilence === 0) fail("chaos: protected answered no 200 while Clerk was silent");
+  // Signed-in rows that call no upstream (a known key, no network) answer as usual while Clerk is silent.
+  const networkless = run.opts.rows.filter(
+    ([, r]) => r.token === "member" && r.status === 200 && !r.upstream,
+  );
+  const answeredSilent = networkless.reduce(
+    (n, [, r]) => n + (run.counts.get(`silent ${r.name} 200`) ?? 0),
+    0,
+  );
+  if (networkless.length > 0 && answeredSilent === 0)
+    fail("chaos: no networkless signed-in row answered 200 while Clerk was silent");
 
   await new Promise((r) => setTimeout(r, 200));
   const unhandled = server.lines.filter((l) => /unhandled|uncaught/i.test(l));
@@ -254,7 +177,7 @@ export async function runChaosPhase(opts: ChaosOptions): Promise<void> {
     counts: new Map(),
     unexpected: 0,
   };
-  const cycle = requestCycle(run);
+  const cycle = requestCycle(opts.rows, opts, (row, ...answer) => judge(run, row, ...answer));
   const load: Load = (limits) =>
     new Promise((resolve, reject) =>
       autocannon(

@@ -1,7 +1,7 @@
 // Load test of the BUILT Netlify bundles on Node: the local stand-ins, `node scripts/serve.ts --bundles
 // dist/netlify` as a child process, and autocannon sending a mix of signed-in, forged-token and
-// signed-out requests to every function (hand-tuned rows for the four seed functions, a few update-user
-// writes among them; rows read from the declarations for the others). Fails (exit 1) on any unexpected
+// signed-out requests to every function, rows read from the declarations (scripts/lib/load-rows.ts; a few
+// writes among them). Fails (exit 1) on any unexpected
 // status, connection error or timeout, on RSS growth of the child over 30 MiB between warm-up and the end,
 // or on anything secret in a response or in a line the child printed.
 //   npm run test:load [-- --amount 10000 --connections 50]
@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import { type AutocannonRequest, type AutocannonResult, autocannon } from "./lib/autocannon.ts";
 import { type BundleServer, startBundleServer } from "./lib/bundle-server.ts";
 import { loadFunctions } from "./lib/functions.ts";
-import { type DeclaredRow, declaredRows, isRefusal } from "./lib/load-rows.ts";
+import { isRefusal, type LoadRow, loadRows, requestCycle } from "./lib/load-rows.ts";
 import { findSecrets, responseText } from "./lib/secrets.ts";
 import { type StandIns, startStandIns } from "./lib/stand-ins.ts";
 import { rssMiB, warmUntilStable } from "./lib/warm-up.ts";
@@ -32,15 +32,8 @@ function fail(what: string): void {
   else if (failures.length === 50) failures.push("… (more)");
 }
 
-type Credential = "valid" | "member" | "forged" | "none";
-
-/** The functions the hand-tuned rows below load; every other function gets its declared rows. */
-const HAND_TUNED = new Set(["protected", "supabase-data", "current-user", "update-user"]);
-
-/** What the mix sends with, and what it counts per `<request name> <status>`. */
+/** What the mix sends with, and what it counts per `<row name> <status>`. */
 interface MixContext {
-  /** Genuine tokens, as many browsers would send. */
-  valid: string[];
   /** Genuine tokens of organization members, the organization active (Alice administers it, Bob not). */
   member: string[];
   /** Signature tampered: each is verified and refused (refused tokens are never remembered). */
@@ -52,13 +45,8 @@ interface MixContext {
 
 async function mixContext(services: StandIns): Promise<MixContext> {
   const { clerk, supabase } = services;
-  const valid = await Promise.all(
-    Array.from({ length: 40 }, (_, i) =>
-      clerk.mintSessionToken({ userId: i % 2 ? "user_bob" : "user_alice", ttlSeconds: 3600 }),
-    ),
-  );
   const member = await Promise.all(
-    Array.from({ length: 20 }, (_, i) =>
+    Array.from({ length: 40 }, (_, i) =>
       clerk.mintSessionToken({
         userId: i % 2 ? "user_bob" : "user_alice",
         ttlSeconds: 3600,
@@ -67,102 +55,28 @@ async function mixContext(services: StandIns): Promise<MixContext> {
     ),
   );
   return {
-    valid,
     member,
-    forged: valid.map((t) => `${t.slice(0, -8)}${"A".repeat(8)}`),
+    forged: member.map((t) => `${t.slice(0, -8)}${"A".repeat(8)}`),
     secrets: [clerk.secretKey, clerk.supabaseJwtSecret, supabase.anonKey, supabase.serviceRoleKey],
     statusCounts: new Map(),
   };
 }
 
-const pick = (pool: string[]) => pool[Math.floor(Math.random() * pool.length)]!;
-
-/**
- * One kind of request in the mix: its credential, the status it must get (where `refusable`, or an
- * authorization refusal), and the leak scan.
- */
-function mixRequest(
+/** Counts an answer per `<row name> <status>`, checks its status, and scans it for secrets. */
+function judge(
   ctx: MixContext,
-  name: string,
-  fn: string,
-  credential: Credential,
-  expected: number,
-  extra: Partial<AutocannonRequest> = {},
-  refusable = false,
-): AutocannonRequest {
-  const pool = { valid: ctx.valid, member: ctx.member, forged: ctx.forged, none: [] }[credential];
-  return {
-    method: "GET",
-    path: `/api/${fn}`,
-    ...extra,
-    setupRequest(req) {
-      const headers = { ...req.headers, ...extra.headers };
-      if (credential !== "none") headers.authorization = `Bearer ${pick(pool)}`;
-      req.headers = headers;
-      return req;
-    },
-    onResponse(status, body, _context, headers) {
-      const key = `${name} ${status}`;
-      ctx.statusCounts.set(key, (ctx.statusCounts.get(key) ?? 0) + 1);
-      if (status !== expected && !(refusable && isRefusal(status, body)))
-        fail(`${name}: expected ${expected}, got ${status} ${body.slice(0, 120)}`);
-      const flat = Object.entries(headers).map(([k, v]): [string, string] => [k, String(v)]);
-      const found = findSecrets(responseText(status, flat, body), { exact: ctx.secrets });
-      if (found.length > 0) fail(`${name}: response leaks ${found.join(", ")}`);
-    },
-  };
-}
-
-const declaredRequest = (ctx: MixContext, row: DeclaredRow) =>
-  mixRequest(
-    ctx,
-    row.name,
-    row.fn,
-    row.token,
-    row.status,
-    { method: row.method, path: row.path, headers: row.headers, body: row.body },
-    row.refusable,
-  );
-
-/** The weighted mix, interleaved (not grouped) so every connection sends all of it from the start. */
-function requestMix(ctx: MixContext, declared: [number, DeclaredRow][]): AutocannonRequest[] {
-  const json = { "content-type": "application/json" };
-  const post = (body: string, headers: Record<string, string> = json) => ({ method: "POST", headers, body });
-  const weighted: [number, AutocannonRequest][] = [
-    [14, mixRequest(ctx, "protected signed in", "protected", "valid", 200)],
-    [4, mixRequest(ctx, "protected forged", "protected", "forged", 401)],
-    [2, mixRequest(ctx, "protected signed out", "protected", "none", 401)],
-    [
-      8,
-      mixRequest(ctx, "supabase-data signed in", "supabase-data", "valid", 200, {
-        path: "/api/supabase-data?limit=5",
-      }),
-    ],
-    [2, mixRequest(ctx, "supabase-data forged", "supabase-data", "forged", 401)],
-    [8, mixRequest(ctx, "current-user signed in", "current-user", "valid", 200)],
-    [2, mixRequest(ctx, "current-user signed out", "current-user", "none", 401)],
-    [1, mixRequest(ctx, "update-user write", "update-user", "valid", 200, post('{"firstName":"Load"}'))],
-    [3, mixRequest(ctx, "update-user invalid body", "update-user", "valid", 422, post('{"firstName":""}'))],
-    [3, mixRequest(ctx, "update-user signed out", "update-user", "none", 303, post("{}"))],
-    [
-      3,
-      mixRequest(
-        ctx,
-        "update-user forged, JSON only",
-        "update-user",
-        "forged",
-        401,
-        post('{"firstName":"X"}', { ...json, accept: "application/json" }),
-      ),
-    ],
-    ...declared.map(([n, row]): [number, AutocannonRequest] => [n, declaredRequest(ctx, row)]),
-  ];
-  const cycle = weighted.flatMap(([n, r]) => Array.from({ length: n }, () => r));
-  for (let i = cycle.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [cycle[i], cycle[j]] = [cycle[j]!, cycle[i]!];
-  }
-  return cycle;
+  row: LoadRow,
+  status: number,
+  body: string,
+  headers: Record<string, string | string[]>,
+) {
+  const key = `${row.name} ${status}`;
+  ctx.statusCounts.set(key, (ctx.statusCounts.get(key) ?? 0) + 1);
+  if (status !== row.status && !(row.refusable && isRefusal(status, body)))
+    fail(`${row.name}: expected ${row.status}, got ${status} ${body.slice(0, 120)}`);
+  const flat = Object.entries(headers).map(([k, v]): [string, string] => [k, String(v)]);
+  const found = findSecrets(responseText(status, flat, body), { exact: ctx.secrets });
+  if (found.length > 0) fail(`${row.name}: response leaks ${found.join(", ")}`);
 }
 
 function sendMix(url: string, requests: AutocannonRequest[], amount: number): Promise<AutocannonResult> {
@@ -188,7 +102,13 @@ interface Measured {
 }
 
 /** Checks the measured run: errors, answers, RSS growth, Clerk writes, and every line the child printed. */
-async function checkRun(server: BundleServer, ctx: MixContext, run: Measured, warmErrors: number) {
+async function checkRun(
+  server: BundleServer,
+  ctx: MixContext,
+  rows: [number, LoadRow][],
+  run: Measured,
+  warmErrors: number,
+) {
   const { result, trail, rssEnd, patches } = run;
   const growth = rssEnd - trail.at(-1)!;
   if (warmErrors > 0) fail(`warm-up: ${warmErrors} connection errors or timeouts`);
@@ -198,9 +118,11 @@ async function checkRun(server: BundleServer, ctx: MixContext, run: Measured, wa
   if (answered < AMOUNT) fail(`only ${answered} of ${AMOUNT} requests answered`);
   if (growth > MAX_RSS_GROWTH_MIB)
     fail(`child RSS grew ${growth.toFixed(1)} MiB (limit ${MAX_RSS_GROWTH_MIB})`);
-  const writes = [...ctx.statusCounts]
-    .filter(([k]) => k.startsWith("update-user write 200"))
-    .reduce((a, [, n]) => a + n, 0);
+  // A write through Clerk is an update (PATCH) of its Backend API: exactly one per write answered 200.
+  const clerkWrites = new Set(
+    rows.filter(([, r]) => r.write && !r.clerkFree).map(([, r]) => `${r.name} 200`),
+  );
+  const writes = [...ctx.statusCounts].filter(([k]) => clerkWrites.has(k)).reduce((a, [, n]) => a + n, 0);
   if (patches !== writes) fail(`Clerk saw ${patches} updates for ${writes} valid writes`);
   // Give the child a moment to flush its last log lines, then scan everything it printed.
   await new Promise((r) => setTimeout(r, 200));
@@ -243,8 +165,8 @@ function printSummary(
 
 async function loadTest(services: StandIns, server: BundleServer): Promise<void> {
   const ctx = await mixContext(services);
-  const declared = declaredRows(await loadFunctions(), HAND_TUNED);
-  const requests = requestMix(ctx, declared);
+  const rows = loadRows(await loadFunctions());
+  const requests = requestCycle(rows, ctx, (row, ...answer) => judge(ctx, row, ...answer));
   const warm = await warmUp(server, requests);
   ctx.statusCounts.clear();
   const patchesBefore = patchCount(services);
@@ -255,15 +177,14 @@ async function loadTest(services: StandIns, server: BundleServer): Promise<void>
     rssEnd: rssMiB(server.pid),
     patches: patchCount(services) - patchesBefore,
   };
-  const { answered, growth } = await checkRun(server, ctx, run, warm.errors);
+  const { answered, growth } = await checkRun(server, ctx, rows, run, warm.errors);
   printSummary(server, ctx, run, answered, growth);
   await runChaosPhase({
     clerk: services.clerk,
     env: services.env,
-    valid: ctx.valid,
     member: ctx.member,
     forged: ctx.forged,
-    declared,
+    rows,
     secrets: ctx.secrets,
     connections: CONNECTIONS,
     fail,

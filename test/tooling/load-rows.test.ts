@@ -1,49 +1,64 @@
-// The load test's rows for functions it has no hand-tuned rows for come from their declarations.
+// The load test's rows come from the functions' declarations: no function is named in the load scripts.
 import { describe, expect, it } from "vitest";
 import type { LoadedFunction } from "../../scripts/lib/functions.ts";
 import { loadFunctions } from "../../scripts/lib/functions.ts";
-import { declaredRows, isRefusal } from "../../scripts/lib/load-rows.ts";
+import { isRefusal, loadRows } from "../../scripts/lib/load-rows.ts";
 import type { Declaration } from "../../shared/handler.ts";
 
 const functions = await loadFunctions();
-const rowsOf = (fn: string) =>
-  declaredRows(functions, new Set()).flatMap(([, row]) => (row.fn === fn ? [row] : []));
+const rowsOf = (fn: string) => loadRows(functions).flatMap(([, row]) => (row.fn === fn ? [row] : []));
 
-describe("declared load rows", () => {
-  it("leave out the functions already covered", () => {
-    const covered = new Set(functions.map((f) => f.name).filter((n) => n !== "organization"));
-    expect(new Set(declaredRows(functions, covered).map(([, row]) => row.fn))).toEqual(
-      new Set(["organization"]),
+describe("load rows", () => {
+  it("cover every function of functions/", () => {
+    expect(new Set(loadRows(functions).map(([, row]) => row.fn))).toEqual(
+      new Set(functions.map((f) => f.name)),
     );
   });
 
   it("a GET with an example: forged and signed out → 401, signed in as a member → 200 or a refusal", () => {
-    expect(rowsOf("organization").map((r) => [r.name, r.token, r.status, r.refusable, r.needsClerk])).toEqual(
-      [
-        ["organization forged", "forged", 401, false, false],
-        ["organization signed out", "none", 401, false, false],
-        ["organization signed in", "member", 200, true, true],
-      ],
-    );
+    expect(rowsOf("organization").map((r) => [r.name, r.token, r.status, r.refusable, r.upstream])).toEqual([
+      ["organization forged", "forged", 401, false, false],
+      ["organization signed out", "none", 401, false, false],
+      ["organization signed in", "member", 200, true, true],
+    ]);
     for (const row of rowsOf("organization")) {
       expect(row).toMatchObject({ method: "GET", path: "/api/organization" });
       expect(row.headers.accept).toBe("application/json");
     }
   });
 
-  it("a POST sends its invalid example, never a write", () => {
+  it("a POST that requires more than sign-in sends its invalid example, never a write", () => {
     const rows = rowsOf("update-organization");
-    expect(rows.map((r) => [r.name, r.status])).toEqual([
-      ["update-organization forged", 401],
-      ["update-organization signed out", 401],
-      ["update-organization invalid", 422],
+    expect(rows.map((r) => [r.name, r.status, r.write])).toEqual([
+      ["update-organization forged", 401, false],
+      ["update-organization signed out", 401, false],
+      ["update-organization signed out (browser)", 303, false],
+      ["update-organization invalid", 422, false],
     ]);
     expect(rows.at(-1)).toMatchObject({ method: "POST", token: "member", body: '{"name":""}' });
   });
 
-  it("a signed-out redirect function is asked as a JSON client, so 401 rather than 303", () => {
-    const signedOut = rowsOf("update-user").find((r) => r.token === "none")!;
-    expect([signedOut.status, signedOut.headers.accept]).toEqual([401, "application/json"]);
+  it("a POST that requires only sign-in writes its example; a browser signed out is redirected", () => {
+    const rows = rowsOf("update-user");
+    expect(rows.map((r) => [r.name, r.status, r.write, r.upstream, r.clerkFree])).toEqual([
+      ["update-user forged", 401, false, false, true],
+      ["update-user signed out", 401, false, false, true],
+      ["update-user signed out (browser)", 303, false, false, true],
+      ["update-user write", 200, true, true, false],
+      ["update-user invalid", 422, false, false, true],
+    ]);
+    expect(rows[1]!.headers.accept).toBe("application/json");
+    expect(rows[2]!.headers.accept).toBe("text/html");
+  });
+
+  it("a function whose warm requests need no Clerk call may still answer 200 while Clerk is silent", () => {
+    const signedIn = rowsOf("supabase-data").find((r) => r.token === "member" && r.status === 200)!;
+    expect([signedIn.path, signedIn.upstream, signedIn.clerkFree]).toEqual([
+      "/api/supabase-data?limit=5",
+      true,
+      true,
+    ]);
+    expect(rowsOf("protected").find((r) => r.status === 200)!.upstream).toBe(false);
   });
 
   it("send an invalid example only when its status is known: a GET's query, another method's body", () => {
@@ -53,16 +68,13 @@ describe("declared load rows", () => {
         file: `functions/${name}.ts`,
         definition: { accepts: ["session_token"], ...d },
       }) as LoadedFunction;
-    const rows = declaredRows(
-      [
-        fn("get-query", { method: "GET", invalidExample: { query: "limit=0" } }),
-        fn("get-body", { method: "GET", invalidExample: { body: { x: 1 } } }),
-        fn("post-body", { method: "POST", invalidExample: { body: { name: "" } } }),
-        fn("post-query", { method: "POST", invalidExample: { query: "dry=maybe" } }),
-        fn("post-both", { method: "POST", invalidExample: { query: "a=b", body: { name: "" } } }),
-      ],
-      new Set(),
-    ).flatMap(([, r]) => (r.name.endsWith("invalid") ? [[r.fn, r.status, r.path]] : []));
+    const rows = loadRows([
+      fn("get-query", { method: "GET", invalidExample: { query: "limit=0" } }),
+      fn("get-body", { method: "GET", invalidExample: { body: { x: 1 } } }),
+      fn("post-body", { method: "POST", invalidExample: { body: { name: "" } } }),
+      fn("post-query", { method: "POST", invalidExample: { query: "dry=maybe" } }),
+      fn("post-both", { method: "POST", invalidExample: { query: "a=b", body: { name: "" } } }),
+    ]).flatMap(([, r]) => (r.name.endsWith("invalid") ? [[r.fn, r.status, r.path]] : []));
     expect(rows).toEqual([
       ["get-query", 400, "/api/get-query?limit=0"],
       ["post-body", 422, "/api/post-body"],
