@@ -6,6 +6,7 @@ import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
 import {
+  ABORT_FETCH,
   BUNDLE_OPTIONS,
   entryModule,
   PLATFORM_OPTIONS,
@@ -34,15 +35,6 @@ export const budgetOf = (fn: LoadedFunction) => fn.definition.budgetKiB ?? DEFAU
 const NETLIFY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
 export const netlifyConfig = (name: string) => ({ path: `/api/${name}`, method: NETLIFY_METHODS });
-
-// First in every entry: @clerk/backend binds `fetch` when its module evaluates, so the wrapper that aborts
-// upstream calls at the request's deadline must be in place before the SDK's module runs. The Deno builds
-// take the one without `node:async_hooks` (its import costs a Deno cold start 15–20 ms; see the file).
-const ABORT_FETCH: Record<Platform, string> = {
-  netlify: join(ROOT, "runtime", "abort-fetch.ts"),
-  supabase: join(ROOT, "runtime", "abort-fetch-edge.ts"),
-  "netlify-edge": join(ROOT, "runtime", "abort-fetch-edge.ts"),
-};
 
 interface Target {
   name: Platform;

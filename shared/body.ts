@@ -1,5 +1,5 @@
 import { ErrorCode, HttpError } from "./errors.ts";
-import { startTimer } from "./timer.ts";
+import { expireAfter } from "./timer.ts";
 
 export type BodyKind = "json" | "form";
 
@@ -38,13 +38,10 @@ async function readText(req: Request, limit: number): Promise<string> {
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  let cancel: (() => void) | undefined;
-  const slow = new Promise<never>((_, reject) => {
-    cancel = startTimer(BODY_TIMEOUT_MS, () => reject(tooSlow()));
-  });
+  const slow = expireAfter(BODY_TIMEOUT_MS, tooSlow);
   try {
     for (;;) {
-      const { done, value } = await Promise.race([reader.read(), slow]);
+      const { done, value } = await Promise.race([reader.read(), slow.expired]);
       if (done) break;
       size += value.byteLength;
       if (size > limit) throw tooLarge(limit);
@@ -60,7 +57,7 @@ async function readText(req: Request, limit: number): Promise<string> {
       reason: "body-incomplete",
     });
   } finally {
-    cancel?.();
+    slow.cancel();
   }
   return decode(chunks, size);
 }

@@ -1,7 +1,7 @@
 import { isClerkAPIResponseError } from "@clerk/backend/errors";
 import { withAbortSignal } from "./abort-scope.ts";
 import { ErrorCode, HttpError, type HttpErrorOptions } from "./errors.ts";
-import { startTimer } from "./timer.ts";
+import { expireAfter } from "./timer.ts";
 
 export type UpstreamFailure = NonNullable<HttpErrorOptions["upstream"]>;
 
@@ -111,18 +111,15 @@ export async function withDeadline<T>(
   // still reach Clerk and land behind the 504.
   if (!(timeoutMs >= 1)) throw new Timeout();
   const controller = new AbortController();
-  let cancel: (() => void) | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    cancel = startTimer(timeoutMs, () => {
-      const timeout = new Timeout();
-      reject(timeout);
-      controller.abort(timeout);
-    });
-  });
+  const deadline = expireAfter(timeoutMs, () => new Timeout());
+  deadline.expired.catch((timeout: Timeout) => controller.abort(timeout));
   try {
-    return await Promise.race([withAbortSignal(controller.signal, () => run(controller.signal)), deadline]);
+    return await Promise.race([
+      withAbortSignal(controller.signal, () => run(controller.signal)),
+      deadline.expired,
+    ]);
   } finally {
-    cancel?.();
+    deadline.cancel();
   }
 }
 

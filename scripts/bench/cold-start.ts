@@ -14,11 +14,9 @@ import type { ClerkStandIn } from "../stand-ins/clerk.ts";
 import { callFunction } from "./latency.ts";
 import { log, opts } from "./options.ts";
 import {
-  AUTHORIZED_PARTY,
   bundlePath,
   type Impl,
   type Runtime,
-  requestPath,
   serverCommand,
   serverEnv,
   startBenchServer,
@@ -76,19 +74,6 @@ export const isReference = (module: string): module is Reference => module in RE
 
 const NODE_NO_COMPILE_CACHE = { NODE_DISABLE_COMPILE_CACHE: "1" };
 
-async function helloRequest(base: string, runtime: Runtime, module: string, token?: string) {
-  const res = await fetch(`${base}${requestPath(runtime, module)}`, {
-    headers: {
-      accept: "application/json",
-      origin: AUTHORIZED_PARTY,
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    signal: AbortSignal.timeout(15_000),
-  });
-  await res.arrayBuffer();
-  return res.status;
-}
-
 /** One fresh process: spawn → ready line → first response; the process is killed right after. */
 async function startOnce(ctx: ColdStartContext, runtime: Runtime, module: string) {
   const hello = module === "hello" || isReference(module);
@@ -101,14 +86,13 @@ async function startOnce(ctx: ColdStartContext, runtime: Runtime, module: string
   );
   const listenMs = performance.now() - t0;
   try {
-    const status = hello
-      ? await helloRequest(
-          server.url,
-          runtime,
-          module,
-          isReference(module) && REFERENCES[module].token ? ctx.token : undefined,
-        )
-      : await callFunction(server.url, runtime, module as FunctionName, ctx.token);
+    const signedIn = !hello || (isReference(module) && REFERENCES[module].token);
+    const status = await callFunction(
+      server.url,
+      runtime,
+      module as FunctionName,
+      signedIn ? ctx.token : undefined,
+    );
     const totalMs = performance.now() - t0;
     if (status !== 200) throw new Error(`cold start ${runtime}/${module}: got ${status}\n${server.tail()}`);
     return { totalMs, listenMs };

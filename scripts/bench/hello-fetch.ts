@@ -2,8 +2,9 @@
 // Supabase's API): the cold-start report shows its Δ against hello-world as the share of a function's
 // cold start that is the runtime's own first outbound fetch (Node loads and sets up undici's client,
 // llhttp and a socket then; Deno its HTTP client), which no bundle can avoid. Not a baseline for the goal.
+
+import { readEnv as env } from "../../shared/env.ts";
 import hello from "./hello.ts";
-import { env } from "./module-env.ts";
 
 let fetched = false;
 

@@ -1,7 +1,7 @@
 // The SDK references' shared part (sdk-protected.ts, sdk-current-user.ts): the client built at load and
 // the request authenticated as Clerk's docs show it, with the functions' own settings.
 import { createClerkClient } from "@clerk/backend";
-import { env } from "./module-env.ts";
+import { readEnv as env } from "../../shared/env.ts";
 
 export const clerk = createClerkClient({
   secretKey: env("CLERK_SECRET_KEY"),

@@ -32,6 +32,15 @@ const DENO_OPTIONS: BuildOptions = {
   inject: [join(ROOT, "runtime", "deno-node-env.ts")],
 };
 
+// First in every entry: @clerk/backend binds `fetch` when its module evaluates, so the wrapper that aborts
+// upstream calls at the request's deadline must be in place before the SDK's module runs. The Deno builds
+// take the one without `node:async_hooks` (its import costs a Deno cold start 15–20 ms; see the file).
+export const ABORT_FETCH: Record<Platform, string> = {
+  netlify: join(ROOT, "runtime", "abort-fetch.ts"),
+  supabase: join(ROOT, "runtime", "abort-fetch-edge.ts"),
+  "netlify-edge": join(ROOT, "runtime", "abort-fetch-edge.ts"),
+};
+
 /**
  * Modules of shared/ a platform swaps for its own (same exports). Node's WebCrypto costs a cold start
  * ~4 ms that node:crypto does not (runtime/rsa-node.ts); Deno has no such gap.

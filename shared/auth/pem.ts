@@ -2,9 +2,11 @@
 // runtime/rsa-node.ts), and written from the JWKS's modulus and exponent without WebCrypto, whose first
 // use costs a Node cold start ~3 ms (its importKey and exportKey round trip did this before).
 
-/** An SPKI PEM's key bytes: the base64 between the armour lines, strictly (atob throws outside it). */ export const spkiDer =
-  (pem: string): Uint8Array<ArrayBuffer> =>
-    Uint8Array.from(atob(pem.replace(/-----[^-]+-----|\s/g, "")), (c) => c.charCodeAt(0));
+const bytesOf = (base64: string) => Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+
+/** An SPKI PEM's key bytes: the base64 between the armour lines, strictly (atob throws outside it). */
+export const spkiDer = (pem: string): Uint8Array<ArrayBuffer> =>
+  bytesOf(pem.replace(/-----[^-]+-----|\s/g, ""));
 
 /**
  * Clerk signs with RSA keys of 2048 bits and exponent 65537. A key outside 2048–4096 bits or with another
@@ -14,8 +16,7 @@
 export const isClerkRsaKey = (modulusLength: number, publicExponent: bigint) =>
   modulusLength >= 2048 && modulusLength <= 4096 && publicExponent === 65537n;
 
-const base64url = (part: string) =>
-  Uint8Array.from(atob(part.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+const base64url = (part: string) => bytesOf(part.replace(/-/g, "+").replace(/_/g, "/"));
 
 /** DER: a tag, its length (short form, or long form in one or two bytes: keys stay well below 64 KiB). */
 function der(tag: number, body: number[]): number[] {
